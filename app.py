@@ -1,0 +1,31 @@
+"""VSL Studio: navigation over the pages; the runtime (database, storage, worker) starts once per server."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vsl.ui.runtime import get_runtime
+from vsl.ui.widgets import mode_banner
+
+st.set_page_config(page_title="VSL Studio", page_icon="🎬", layout="wide")
+
+runtime = get_runtime()
+pages = {
+    "Studio": [
+        st.Page("pages/home.py", title="Novelas", icon="🎬", default=True),
+        st.Page("pages/new_novela.py", title="New novela", icon="✨"),
+        st.Page("pages/board.py", title="Processing board", icon="🎞️"),
+        st.Page("pages/library.py", title="Media library", icon="🗂️"),
+    ],
+    "Agents": [
+        st.Page("pages/chat.py", title="Agent chat", icon="💬"),
+        st.Page("pages/agent_log.py", title="Agent log", icon="📜"),
+    ],
+    "Tools": [
+        st.Page("pages/calculator.py", title="Cost calculator", icon="🧮"),
+        st.Page("pages/settings.py", title="Settings & health", icon="⚙️"),
+    ],
+}
+nav = st.navigation(pages)
+mode_banner(runtime.settings)
+nav.run()

@@ -1,0 +1,70 @@
+"""Processing board of one novela (`?novela=ID`): scenes by episode, live status, generation and assembly."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vsl.db import novela_repo, video_repo
+from vsl.jobs import actions
+from vsl.jobs.assembly import NotReady, assemble_episode
+from vsl.novelas import service
+from vsl.ui import board, spend
+from vsl.ui.runtime import changed, get_runtime
+
+runtime = get_runtime()
+with runtime.db.session() as session:
+    cards = novela_repo.cards(session, limit=500)
+if not cards:
+    st.title("Processing board")
+    st.info("No novela yet: create one first.")
+    st.page_link("pages/new_novela.py", label="Create a novela", icon="✨")
+    st.stop()
+
+ids = [c.novela.id for c in cards]
+wanted = st.query_params.get("novela")
+current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else ids[0]
+titles = {c.novela.id: c.novela.title for c in cards}
+novela_id = st.selectbox("Novela", ids, index=ids.index(current), format_func=titles.get)
+st.query_params["novela"] = str(novela_id)
+novela = service.get(runtime.db, novela_id)
+
+st.title(novela.title)
+board.totals(novela)
+if runtime.registry.is_stand_in(novela.default_model_id):
+    st.caption("ℹ️ No video provider configured: scenes render with the free local preview ($0).")
+
+with runtime.db.session() as session:
+    planned = video_repo.planned_episodes(session, novela_id)
+episode = (
+    st.segmented_control("Episode", list(range(1, novela.target_episodes + 1)), default=1, key=f"episode_{novela_id}")
+    or 1
+)
+if episode not in planned:
+    st.info(f"Episode {episode} has no scenes yet.")
+    if st.button(f"Plan episode {episode}", type="primary"):
+        service.plan_episode(runtime.db, novela_id, episode)
+        changed()
+        st.rerun()
+    st.stop()
+
+rest = actions.targets_rest_of_episode(runtime.db, novela_id, episode)
+failed = actions.targets_retry_failed(runtime.db, novela_id, episode)
+c1, c2, c3, c4 = st.columns(4)
+if c1.button("▶ Next scene", disabled=not rest, width="stretch"):
+    spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
+if c2.button(f"⏩ Rest of episode ({len(rest)})", disabled=not rest, width="stretch"):
+    spend.ask(rest, f"Generate the remaining {len(rest)} scene(s) of episode {episode}")
+if c3.button(f"↻ Retry failed ({len(failed)})", disabled=not failed, width="stretch"):
+    spend.ask(failed, f"Retry {len(failed)} failed scene(s) of episode {episode} as new takes")
+if c4.button("🎬 Assemble episode", width="stretch"):
+    try:
+        with st.spinner("Joining the chosen takes…"):
+            item = assemble_episode(runtime.db, runtime.storage, novela_id, episode)
+        changed()
+        st.success(f"Episode {episode} assembled ({item.duration_seconds} s); it is in the media library.")
+    except NotReady as exc:
+        st.warning(str(exc))
+
+board.scene_grid(novela, episode)
+with runtime.db.session() as session:
+    board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -1,0 +1,1 @@
+"""VSL Studio: plan, write, price, generate and review an AI-made novela scene by scene."""

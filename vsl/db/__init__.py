@@ -1,0 +1,1 @@
+"""Database: engine and sessions, ORM models, repositories. All SQL of the app lives below here."""

@@ -1,0 +1,238 @@
+"""ORM models: the seed's five tables plus `llm_calls`, `llm_cache` and `job_events`.
+
+Tables carry no schema here; on PostgreSQL the engine maps them into `DB_SCHEMA` (default `vsl_frontend`)
+with `schema_translate_map`, so the same models and migrations serve SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from vsl.db.types import JsonType, Money
+from vsl.money import ZERO
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType, Decimal: Money()}
+
+
+class Novela(Base):
+    __tablename__ = "novelas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    genre: Mapped[str] = mapped_column(String(60), default="")
+    premise: Mapped[str] = mapped_column(Text, default="")
+    target_episodes: Mapped[int] = mapped_column(Integer)
+    scenes_per_episode: Mapped[int] = mapped_column(Integer)
+    created_videos: Mapped[int] = mapped_column(Integer, default=0)
+    total_cost: Mapped[Decimal] = mapped_column(default=ZERO)  # spent (settled actual costs)
+    reserved_cost: Mapped[Decimal] = mapped_column(default=ZERO)  # held for jobs in flight
+    estimated_cost: Mapped[Decimal] = mapped_column(default=ZERO)  # plan estimate at creation
+    budget: Mapped[Decimal | None] = mapped_column(nullable=True)
+    default_model_id: Mapped[str] = mapped_column(String(60))
+    default_duration: Mapped[int] = mapped_column(Integer)
+    default_resolution: Mapped[str] = mapped_column(String(20))
+    default_parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reference_character_images: Mapped[list[Any]] = mapped_column(default=list)
+    story_bible: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    master_seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="planning", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    videos: Mapped[list[NovelaVideo]] = relationship(back_populates="novela", passive_deletes=True)
+
+
+class NovelaVideo(Base):
+    """One take of one scene, and the generation job that makes it."""
+
+    __tablename__ = "novela_videos"
+    __table_args__ = (
+        UniqueConstraint("novela_id", "episode_number", "scene_number", "take"),
+        Index("ix_novela_videos_board", "novela_id", "episode_number", "scene_number"),
+        Index("ix_novela_videos_due", "status", "next_poll_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    novela_id: Mapped[int] = mapped_column(ForeignKey("novelas.id", ondelete="CASCADE"))
+    episode_number: Mapped[int] = mapped_column(Integer)
+    scene_number: Mapped[int] = mapped_column(Integer)
+    take: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    script_prompt: Mapped[str] = mapped_column(Text, default="")
+    negative_prompt: Mapped[str] = mapped_column(Text, default="")
+    scene_details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # camera, characters, cues, continuity
+    model_id: Mapped[str] = mapped_column(String(60))
+    model_parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provider: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    client_request_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    failure_stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    failure_provider: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    failure_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    failure_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    output_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    s3_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    duration_seconds: Mapped[Decimal | None] = mapped_column(nullable=True)
+    estimated_cost: Mapped[Decimal] = mapped_column(default=ZERO)
+    reserved_cost: Mapped[Decimal] = mapped_column(default=ZERO)
+    actual_cost: Mapped[Decimal | None] = mapped_column(nullable=True)
+    created_by_agent: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    validated_by_agent: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    selected: Mapped[bool] = mapped_column(Boolean, default=False)  # the take chosen for episode assembly
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)  # asked while no provider job id yet
+    poll_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    novela: Mapped[Novela] = relationship(back_populates="videos")
+
+
+class JobEvent(Base):
+    """Every status change of a video job, with the raw provider payload that caused it."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("novela_videos.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AgentMessage(Base):
+    __tablename__ = "agent_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    from_agent: Mapped[str] = mapped_column(String(40))
+    to_agent: Mapped[str] = mapped_column(String(40))
+    message_type: Mapped[str] = mapped_column(String(20))  # request | response | broadcast | error
+    action: Mapped[str] = mapped_column(String(60))
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    novela_id: Mapped[int | None] = mapped_column(
+        ForeignKey("novelas.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("novela_videos.id", ondelete="SET NULL"), nullable=True)
+    response_to: Mapped[int | None] = mapped_column(ForeignKey("agent_messages.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class UserChatMessage(Base):
+    __tablename__ = "user_chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    novela_id: Mapped[int | None] = mapped_column(
+        ForeignKey("novelas.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("novela_videos.id", ondelete="SET NULL"), nullable=True)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MediaItem(Base):
+    __tablename__ = "media_library"
+    __table_args__ = (Index("ix_media_library_type_created", "media_type", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    s3_key: Mapped[str] = mapped_column(String(512), unique=True)
+    s3_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    media_type: Mapped[str] = mapped_column(String(10))  # video | image | audio
+    content_type: Mapped[str] = mapped_column(String(80), default="")
+    file_size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    duration_seconds: Mapped[Decimal | None] = mapped_column(nullable=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(20), default="generated")  # generated | assembled | synced
+    novela_id: Mapped[int | None] = mapped_column(
+        ForeignKey("novelas.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    video_id: Mapped[int | None] = mapped_column(
+        ForeignKey("novela_videos.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    episode_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scene_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class LlmCall(Base):
+    """One GPT-5 request: tokens, price and latency, for the agent log and cost totals."""
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(40), index=True)
+    model: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(60), default="")
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(default=ZERO)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    cached_response: Mapped[bool] = mapped_column(Boolean, default=False)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    novela_id: Mapped[int | None] = mapped_column(
+        ForeignKey("novelas.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LlmCache(Base):
+    """Responses to identical non-chat requests, keyed by a hash of the whole request."""
+
+    __tablename__ = "llm_cache"
+
+    request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(40))
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,92 @@
+"""Queries on novelas (and the per-novela counts the home page shows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vsl.db.models import Novela, NovelaVideo
+
+
+@dataclass(frozen=True)
+class NovelaCard:
+    """A novela with the numbers its home-page card shows."""
+
+    novela: Novela
+    scenes_done: int
+    scenes_total: int
+    in_flight: int
+    failed: int
+
+    @property
+    def progress(self) -> float:
+        return self.scenes_done / self.scenes_total if self.scenes_total else 0.0
+
+
+def get(session: Session, novela_id: int, *, lock: bool = False) -> Novela | None:
+    stmt = select(Novela).where(Novela.id == novela_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count(Novela.id))) or 0
+
+
+def cards(session: Session, *, offset: int = 0, limit: int = 24) -> list[NovelaCard]:
+    """Newest first, with scene counts computed in one grouped query."""
+    novelas = list(
+        session.scalars(select(Novela).order_by(Novela.created_at.desc(), Novela.id.desc()).offset(offset).limit(limit))
+    )
+    if not novelas:
+        return []
+    counts = _status_counts(session, [n.id for n in novelas])
+    done_scenes = _completed_scene_counts(session, [n.id for n in novelas])
+    return [
+        NovelaCard(
+            novela=n,
+            scenes_done=done_scenes.get(n.id, 0),
+            scenes_total=n.target_episodes * n.scenes_per_episode,
+            in_flight=sum(v for (nid, st), v in counts.items() if nid == n.id and st in _IN_FLIGHT),
+            failed=sum(v for (nid, st), v in counts.items() if nid == n.id and st == "failed"),
+        )
+        for n in novelas
+    ]
+
+
+_IN_FLIGHT = ("reserved", "submitting", "queued", "running", "storing", "unknown")
+
+
+def _status_counts(session: Session, ids: list[int]) -> dict[tuple[int, str], int]:
+    rows = session.execute(
+        select(NovelaVideo.novela_id, NovelaVideo.status, func.count())
+        .where(NovelaVideo.novela_id.in_(ids))
+        .group_by(NovelaVideo.novela_id, NovelaVideo.status)
+    )
+    return {(nid, st): c for nid, st, c in rows}
+
+
+def _completed_scene_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    scenes = (
+        select(NovelaVideo.novela_id, NovelaVideo.episode_number, NovelaVideo.scene_number)
+        .where(NovelaVideo.novela_id.in_(ids), NovelaVideo.status == "completed")
+        .distinct()
+        .subquery()
+    )
+    rows = session.execute(select(scenes.c.novela_id, func.count()).group_by(scenes.c.novela_id))
+    return dict(rows.tuples().all())
+
+
+def spend_totals(session: Session, novela_id: int) -> tuple[Decimal, Decimal]:
+    """(settled spend, open reservations) recomputed from the videos, to check the running totals."""
+    spent = session.scalar(
+        select(func.coalesce(func.sum(NovelaVideo.actual_cost), 0)).where(NovelaVideo.novela_id == novela_id)
+    )
+    reserved = session.scalar(
+        select(func.coalesce(func.sum(NovelaVideo.reserved_cost), 0)).where(NovelaVideo.novela_id == novela_id)
+    )
+    return Decimal(str(spent)), Decimal(str(reserved))

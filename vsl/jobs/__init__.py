@@ -1,0 +1,1 @@
+"""Video jobs: the state machine, the budget guard, user actions, the worker loop and episode assembly."""

@@ -1,0 +1,121 @@
+"""Turning a finished provider job into stored media: fetch or reference the file, thumbnail it, record it once."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vsl.db.models import MediaItem, NovelaVideo
+from vsl.media.ffmpeg import MediaError, probe
+from vsl.media.thumbnails import make_thumbnail
+from vsl.providers.base import JobSnapshot
+from vsl.storage.base import Storage, StorageError
+from vsl.storage.fetch import download
+
+
+class StageError(Exception):
+    """A failure in one stage of storing an output (download, store, thumbnail)."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredOutput:
+    key: str
+    size: int
+    duration_s: Decimal | None
+    content_type: str
+    thumbnail_key: str | None
+    warning: str | None = None
+
+
+def media_key(video: NovelaVideo, suffix: str = "mp4") -> str:
+    return (
+        f"videos/novela-{video.novela_id}/e{video.episode_number:03d}-s{video.scene_number:03d}"
+        f"-t{video.take}-{video.id}.{suffix}"
+    )
+
+
+def store_output(video: NovelaVideo, snap: JobSnapshot, storage: Storage) -> StoredOutput:
+    """Put the finished output in storage (or reference it where it already is) and make its thumbnail."""
+    with tempfile.TemporaryDirectory(prefix="vsl-out-") as tmp:
+        local, key = _materialise(video, snap, storage, Path(tmp))
+        info = storage.info(key)
+        duration = snap.duration_seconds
+        warning = None
+        try:
+            duration = duration or probe(local).duration_s
+            thumb_key = _thumbnail(key, local, storage, Path(tmp))
+        except (MediaError, StorageError) as exc:
+            thumb_key, warning = None, f"thumbnail failed: {exc}"
+    return StoredOutput(key, info.size, duration, snap.content_type or "video/mp4", thumb_key, warning)
+
+
+def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: Path) -> tuple[Path, str]:
+    """A local copy of the output for probing, and the key under which storage holds it."""
+    local = tmp / "output.mp4"
+    if snap.output_key and storage.mode == "s3":
+        try:
+            storage.download_to(snap.output_key, local)  # referenced, not copied: we only read it
+        except StorageError as exc:
+            raise StageError("store", f"the output {snap.output_key} is not in the bucket: {exc}") from exc
+        return local, snap.output_key
+    if snap.output_path:
+        local = Path(snap.output_path)
+    elif snap.output_url:
+        try:
+            download(snap.output_url, local)
+        except StorageError as exc:
+            raise StageError("download", str(exc)) from exc
+    else:
+        raise StageError("download", "the provider reported success but gave no output")
+    key = media_key(video)
+    try:
+        storage.put_file(key, local, snap.content_type or "video/mp4")
+    except StorageError as exc:
+        raise StageError("store", str(exc)) from exc
+    return local, key
+
+
+def _thumbnail(key: str, local: Path, storage: Storage, tmp: Path) -> str:
+    thumb = make_thumbnail(local, "video", tmp / "thumb.jpg")
+    thumb_key = f"thumbnails/{key.rsplit('.', 1)[0]}.jpg"
+    storage.put_file(thumb_key, thumb, "image/jpeg")
+    return thumb_key
+
+
+def record_media(session: Session, video: NovelaVideo, out: StoredOutput) -> MediaItem:
+    """Insert the library row for this take once; a repeated completion finds the existing row."""
+    existing = session.scalars(
+        select(MediaItem).where((MediaItem.video_id == video.id) | (MediaItem.s3_key == out.key))
+    ).first()
+    if existing:
+        return existing
+    item = MediaItem(
+        s3_key=out.key,
+        media_type="video",
+        content_type=out.content_type,
+        file_size_bytes=out.size,
+        duration_seconds=out.duration_s,
+        title=video.title or f"Episode {video.episode_number}, scene {video.scene_number}",
+        description=video.script_prompt[:2000],
+        tags=[f"take-{video.take}", video.model_id],
+        source="generated",
+        novela_id=video.novela_id,
+        video_id=video.id,
+        episode_number=video.episode_number,
+        scene_number=video.scene_number,
+        job_id=video.job_id,
+        thumbnail_key=out.thumbnail_key,
+    )
+    session.add(item)
+    session.flush()
+    return item

@@ -1,0 +1,35 @@
+"""Money is `Decimal` everywhere; rounding happens only for display."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+STORE_QUANTUM = Decimal("0.0001")  # NUMERIC(12,4)
+ZERO = Decimal("0")
+
+
+def to_decimal(value: object) -> Decimal:
+    """Exact Decimal from an int, str, Decimal or (via its repr) a float; None is zero."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def to_cents(value: Decimal) -> Decimal:
+    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def for_storage(value: Decimal) -> Decimal:
+    return to_decimal(value).quantize(STORE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def usd(value: object) -> str:
+    """`$1,234.57`: half-up to the cent, for display only."""
+    cents = to_cents(to_decimal(value))
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents):,.2f}"

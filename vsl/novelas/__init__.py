@@ -1,0 +1,1 @@
+"""Novelas: validation, CRUD, scene planning, status transitions and cost aggregation."""

@@ -1,0 +1,1 @@
+"""Video/image/audio generation providers behind one protocol: VSL Lambda API, Replicate, local preview."""

@@ -1,0 +1,136 @@
+"""The provider protocol, the job snapshot every provider returns, and the typed errors it may raise.
+
+A provider never touches the database: the job worker (`vsl.jobs`) owns state. Errors carry the stage
+(`submit`, `status`, `cancel`, `download`), the provider name, a sentence a user can act on, and the raw payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ProviderState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in {ProviderState.SUCCEEDED, ProviderState.FAILED, ProviderState.CANCELED}
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    model_id: str  # catalog id, e.g. "veo-3.1"
+    media_type: str  # video | image | audio
+    prompt: str
+    params: dict[str, Any]  # normalized catalog parameters
+    client_request_id: str  # idempotency key, written to the database before submit is called
+    metadata: dict[str, Any] = field(default_factory=dict)  # novelaId, videoId, title, episode, scene, ...
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """What a provider knows of one job at one moment."""
+
+    job_id: str
+    state: ProviderState
+    progress: int | None = None  # 0..100 when the provider says
+    output_url: str | None = None  # downloadable output (may expire: copy it promptly)
+    output_key: str | None = None  # key of an output already in our S3 bucket (Lambda): reference, do not copy
+    output_path: str | None = None  # local file (local preview provider)
+    content_type: str | None = None
+    duration_seconds: Decimal | None = None
+    cost: Decimal | None = None  # actual charge in USD when the provider reports it
+    predict_time: Decimal | None = None  # seconds of compute (Replicate metrics.predict_time)
+    error_code: str | None = None
+    error_message: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    name: str  # "lambda", "replicate", "local"
+
+    def submit(self, request: SubmitRequest) -> JobSnapshot: ...
+
+    def status(self, job_id: str) -> JobSnapshot: ...
+
+    def cancel(self, job_id: str) -> JobSnapshot: ...
+
+
+class ProviderError(Exception):
+    """Base of every provider failure. `retryable` says whether the same call may safely be made again."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        stage: str,
+        http_status: int | None = None,
+        code: str | None = None,
+        payload: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.stage = stage
+        self.http_status = http_status
+        self.code = code
+        self.payload = payload
+
+    def __str__(self) -> str:
+        status = f" (HTTP {self.http_status})" if self.http_status else ""
+        return f"{self.provider} {self.stage} failed{status}: {self.message}"
+
+
+class ProviderValidationError(ProviderError):
+    """The provider refused the parameters (HTTP 400/422)."""
+
+
+class ProviderAuthError(ProviderError):
+    """Missing or wrong credentials (HTTP 401/403)."""
+
+
+class ProviderNotFound(ProviderError):
+    """The job or model does not exist at the provider (HTTP 404)."""
+
+
+class ProviderConflict(ProviderError):
+    """The request conflicts with the job's state, e.g. cancelling a finished job (HTTP 409)."""
+
+
+class ProviderRateLimited(ProviderError):
+    """HTTP 429: nothing was created; the call may be repeated after `retry_after` seconds."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """5xx, a timeout or a refused connection on a call that is safe to repeat (status, cancel)."""
+
+    retryable = True
+
+
+class ProviderBadResponse(ProviderError):
+    """The answer could not be understood (not JSON, fields missing)."""
+
+    retryable = True
+
+
+class SubmitOutcomeUnknown(ProviderError):
+    """A submit whose request may have reached the provider (timeout after sending, 5xx, garbled answer).
+
+    Never resubmitted automatically: the job goes to `unknown` and is reconciled or shown as needing attention.
+    """

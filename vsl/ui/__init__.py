@@ -1,0 +1,1 @@
+"""Streamlit widgets shared by the pages. The only package under `vsl` that imports streamlit."""

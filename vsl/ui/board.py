@@ -1,0 +1,162 @@
+"""Processing board widgets: the scene grid (live while jobs run), scene cards, totals and the spend chart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from vsl.db import video_repo
+from vsl.db.models import Novela, NovelaVideo
+from vsl.jobs import actions
+from vsl.jobs.actions import Target
+from vsl.jobs.states import ACTIVE, HOLDS_MONEY, JobStatus
+from vsl.money import ZERO, to_cents, usd
+from vsl.providers.registry import PROVIDER_LABELS
+from vsl.ui import spend
+from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.widgets import status_badge
+
+LIVE_EVERY_S = 2
+
+
+def scenes_by_number(takes: list[NovelaVideo]) -> dict[int, list[NovelaVideo]]:
+    grouped: dict[int, list[NovelaVideo]] = defaultdict(list)
+    for take in takes:
+        grouped[take.scene_number].append(take)
+    return dict(sorted(grouped.items()))
+
+
+def load_episode(novela_id: int, episode: int) -> list[NovelaVideo]:
+    with get_runtime().db.session() as session:
+        return video_repo.episode_takes(session, novela_id, episode)
+
+
+def any_active(takes: list[NovelaVideo]) -> bool:
+    return any(JobStatus(t.status) in ACTIVE for t in takes)
+
+
+def scene_grid(novela: Novela, episode: int) -> None:
+    """The episode's scenes; refreshes itself every few seconds only while a job is in flight."""
+    live = any_active(load_episode(novela.id, episode))
+
+    @st.fragment(run_every=LIVE_EVERY_S if live else None)
+    def grid() -> None:
+        takes = load_episode(novela.id, episode)
+        if live and not any_active(takes):
+            changed()
+            st.rerun(scope="app")  # all done: refresh totals once and stop polling
+        columns = st.columns(3)
+        for i, (scene, scene_takes) in enumerate(scenes_by_number(takes).items()):
+            with columns[i % 3]:
+                scene_card(novela, scene, scene_takes)
+
+    grid()
+
+
+def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
+    take = _shown_take(scene, takes)
+    with st.container(border=True):
+        st.markdown(
+            f"**S{scene} · {take.title or 'Untitled'}**  \n{status_badge(take.status)} take {take.take}/{len(takes)}"
+        )
+        if JobStatus(take.status) in ACTIVE:
+            st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
+        _media(take)
+        _costs(take)
+        _failure(take)
+        with st.expander("Prompt"):
+            st.text(take.script_prompt or "(no prompt yet)")
+        _actions(novela, take)
+
+
+def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:
+    if len(takes) == 1:
+        return takes[0]
+    numbers = [t.take for t in takes]
+    chosen = st.selectbox(
+        "Take",
+        numbers,
+        index=len(numbers) - 1,
+        key=f"take_pick_{takes[0].novela_id}_{takes[0].episode_number}_{scene}",
+        label_visibility="collapsed",
+    )
+    return next(t for t in takes if t.take == chosen)
+
+
+def _media(take: NovelaVideo) -> None:
+    if take.status == JobStatus.COMPLETED and take.s3_key:
+        st.video(get_runtime().storage.playback_source(take.s3_key))
+
+
+def _costs(take: NovelaVideo) -> None:
+    actual = usd(take.actual_cost) if take.actual_cost is not None else "—"
+    st.caption(f"Estimated {usd(take.estimated_cost)} · actual {actual}")
+
+
+def _failure(take: NovelaVideo) -> None:
+    if take.status == JobStatus.FAILED:
+        provider = PROVIDER_LABELS.get(take.failure_provider or "", take.failure_provider or "the app")
+        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {take.failure_message}")
+        if st.button("Ask the agents about this failure", key=f"ask_{take.id}", width="stretch"):
+            st.switch_page("pages/chat.py", query_params={"video": str(take.id)})
+    if take.status == JobStatus.NEEDS_ATTENTION:
+        st.warning(
+            "The provider may or may not have accepted this job. Resubmitting uses the same request id "
+            "(the VSL Lambda API then returns the same job, without a second charge)."
+        )
+        c1, c2 = st.columns(2)
+        if c1.button("Resubmit", key=f"resubmit_{take.id}", width="stretch"):
+            _after(actions.retry_submission(get_runtime().db, take.id))
+        if c2.button("Mark failed", key=f"giveup_{take.id}", width="stretch"):
+            _after(actions.give_up(get_runtime().db, take.id))
+
+
+def _actions(novela: Novela, take: NovelaVideo) -> None:
+    status = JobStatus(take.status)
+    c1, c2 = st.columns(2)
+    if status == JobStatus.PLANNED and c1.button("Generate", key=f"gen_{take.id}", type="primary", width="stretch"):
+        spend.ask([Target(take.id)], f"Generate E{take.episode_number} S{take.scene_number}")
+    if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
+        with c1.popover("Regenerate", width="stretch"):
+            prompt = st.text_area("Prompt for the new take", take.script_prompt, key=f"regen_p_{take.id}")
+            if st.button("Price the new take", key=f"regen_{take.id}", width="stretch"):
+                spend.ask(
+                    [Target(take.id, "new_take", prompt=prompt)],
+                    f"New take of E{take.episode_number} S{take.scene_number} (the old one is kept)",
+                )
+    if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
+        runtime = get_runtime()
+        _after(actions.cancel(runtime.db, runtime.registry, take.id))
+    if status == JobStatus.COMPLETED and c2.button("In library", key=f"lib_{take.id}", width="stretch"):
+        st.switch_page("pages/library.py", query_params={"video": str(take.id)})
+
+
+def _after(message: str) -> None:
+    changed()
+    st.toast(message)
+    st.rerun()
+
+
+def totals(novela: Novela) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Plan estimate", usd(novela.estimated_cost))
+    c2.metric("Spent", usd(novela.total_cost))
+    c3.metric("Reserved", usd(novela.reserved_cost))
+    left = "no budget" if novela.budget is None else usd(novela.budget - novela.total_cost - novela.reserved_cost)
+    c4.metric("Budget left", left)
+
+
+def spend_chart(points: list[tuple[Any, Any]]) -> None:
+    if not points:
+        return
+    running, xs, ys = ZERO, [], []
+    for when, cost in points:
+        running += cost
+        xs.append(when)
+        ys.append(float(to_cents(running)))
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name="spent"))
+    fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Spend over time (USD)")
+    st.plotly_chart(fig, width="stretch")

@@ -1,0 +1,81 @@
+"""Media library widgets: cached page reads, tiles, preview and the delete confirmation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vsl.db import media_repo
+from vsl.db.media_repo import MediaFilter
+from vsl.db.models import MediaItem
+from vsl.media.library import MediaNotFound, delete_item
+from vsl.storage.base import StorageError
+from vsl.ui.runtime import changed, get_runtime
+
+ICONS = {"video": "🎞️", "image": "🖼️", "audio": "🔊"}
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def page_of(f: MediaFilter, offset: int, limit: int) -> tuple[list[MediaItem], int]:
+    with get_runtime().db.session() as session:
+        return media_repo.search(session, f, offset=offset, limit=limit)
+
+
+def tile(item: MediaItem) -> None:
+    storage = get_runtime().storage
+    with st.container(border=True):
+        if item.thumbnail_key:
+            st.image(storage.playback_source(item.thumbnail_key), width="stretch")
+        else:
+            st.markdown(
+                f"<div style='font-size:3rem;text-align:center'>{ICONS.get(item.media_type, '📄')}</div>",
+                unsafe_allow_html=True,
+            )  # a constant icon, never user text
+        st.markdown(f"**{_one_line(item.title or item.s3_key)}**")
+        where = f"E{item.episode_number} S{item.scene_number} · " if item.scene_number else ""
+        size = f"{item.file_size_bytes / 1e6:.1f} MB" if item.file_size_bytes else "size unknown"
+        duration = f" · {item.duration_seconds:.1f} s" if item.duration_seconds else ""
+        st.caption(f"{item.media_type} · {where}{item.created_at:%Y-%m-%d %H:%M} · {size}{duration} · {item.source}")
+        c1, c2 = st.columns(2)
+        if c1.button("Preview", key=f"pv_{item.id}", width="stretch"):
+            preview(item)
+        if c2.button("Delete", key=f"del_{item.id}", width="stretch"):
+            confirm_delete(item)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\n", " ")[:80]
+
+
+@st.dialog("Preview", width="large")
+def preview(item: MediaItem) -> None:
+    storage = get_runtime().storage
+    source = storage.playback_source(item.s3_key)
+    {"video": st.video, "image": st.image, "audio": st.audio}.get(item.media_type, st.write)(source)
+    st.text(item.description or "")
+    if storage.mode == "s3":
+        st.link_button("Download", source)
+    else:
+        try:
+            data = storage.get_bytes(item.s3_key)
+        except StorageError as exc:
+            st.error(str(exc))
+            return
+        st.download_button("Download", data, file_name=item.s3_key.rsplit("/", 1)[-1], mime=item.content_type)
+
+
+@st.dialog("Delete media?")
+def confirm_delete(item: MediaItem) -> None:
+    st.write(
+        f"This deletes **{_one_line(item.title or item.s3_key)}**: the file"
+        f"{' in the S3 bucket' if get_runtime().storage.mode == 's3' else ''}, its thumbnail and its library row."
+    )
+    if st.button("Delete for good", type="primary"):
+        runtime = get_runtime()
+        try:
+            message = delete_item(runtime.db, runtime.storage, item.id)
+        except (MediaNotFound, StorageError) as exc:
+            st.error(str(exc))
+            return
+        changed()
+        st.toast(message)
+        st.rerun()

@@ -1,0 +1,64 @@
+"""Small display helpers: status badges, mode banner, money, model cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from vsl.catalog import ModelSpec, normalize
+from vsl.catalog.pricing import price_per_second
+from vsl.config import Settings
+from vsl.jobs.states import LABELS, JobStatus
+from vsl.money import usd
+
+STATUS_COLOURS = {
+    "planned": "gray",
+    "reserved": "blue",
+    "submitting": "blue",
+    "queued": "blue",
+    "running": "orange",
+    "storing": "orange",
+    "completed": "green",
+    "failed": "red",
+    "canceled": "gray",
+    "unknown": "violet",
+    "needs_attention": "violet",
+}
+
+
+def status_badge(status: str) -> str:
+    """Markdown for a coloured status label."""
+    label = LABELS.get(JobStatus(status), status) if status in JobStatus.__members__.values() else status
+    return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{label}]"
+
+
+def mode_banner(settings: Settings) -> None:
+    """Which mode each outside part runs in, in the sidebar of every page."""
+    with st.sidebar:
+        st.caption("**Modes**")
+        for part, mode in settings.modes().items():
+            icon = "🟢" if "embedded" not in mode else "🟡"
+            st.caption(f"{icon} {part.title()}: {mode}")
+
+
+def model_card(spec: ModelSpec, *, key: str, selected: bool) -> bool:
+    """A model as a card; returns True when its Choose button is clicked."""
+    with st.container(border=True):
+        badge = " :green-badge[Recommended]" if spec.recommended else ""
+        free = " :blue-badge[Free]" if spec.pricing.kind == "free" else ""
+        st.markdown(f"**{spec.display_name}**{badge}{free}")
+        try:
+            per_s = usd(price_per_second(spec.id, normalize(spec.id, {}))) + " / s"
+        except (ValueError, KeyError):
+            per_s = "price by run time"
+        st.caption(f"{per_s} · " + ", ".join(sorted(spec.features)))
+        if not spec.pricing.verified:
+            st.caption(":orange[price unverified]")
+        st.caption(spec.description)
+        return st.button("Chosen ✓" if selected else "Choose", key=key, disabled=selected, width="stretch")
+
+
+def errors_list(errors: Iterable[str]) -> None:
+    for message in errors:
+        st.error(message, icon="⚠️")
