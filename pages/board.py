@@ -65,6 +65,7 @@ if c4.button("🎬 Assemble episode", width="stretch"):
     except NotReady as exc:
         st.warning(str(exc))
 
+spend.show_pending()
 board.scene_grid(novela, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests import pg
+from tests.fakes.s3_server import fresh_bucket, moto_server  # shared S3 fixtures
 from vsl.config import Settings, load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+__all__ = ["fresh_bucket", "moto_server"]
 
 
 @pytest.fixture(scope="session")

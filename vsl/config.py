@@ -38,6 +38,7 @@ class Settings:
     lambda_api_key: str = field(default="", repr=False)
     replicate_api_token: str = field(default="", repr=False)
     replicate_base_url: str = "https://api.replicate.com/v1"
+    replicate_svd_version: str = ""  # Stability's SVD is a community model: Replicate needs its version hash
     openai_api_key: str = field(default="", repr=False)
     openai_model: str = "gpt-5"
     openai_base_url: str = ""
@@ -46,6 +47,7 @@ class Settings:
     worker_concurrency: int = 4
     poll_min_s: float = 3.0
     poll_max_s: float = 30.0
+    worker_lease_s: float = 90.0
 
     def modes(self) -> dict[str, str]:
         """Which mode each outside part is in, for the UI banner and the health page."""
@@ -92,6 +94,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         lambda_api_key=_env("LAMBDA_API_KEY", "", env),
         replicate_api_token=_env("REPLICATE_API_TOKEN", "", env),
         replicate_base_url=_env("REPLICATE_BASE_URL", "https://api.replicate.com/v1", env).rstrip("/"),
+        replicate_svd_version=_env("REPLICATE_SVD_VERSION", "", env),
         openai_api_key=_env("OPENAI_API_KEY", "", env),
         openai_model=_env("OPENAI_MODEL", "gpt-5", env),
         openai_base_url=_env("OPENAI_BASE_URL", "", env),
@@ -100,4 +103,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         worker_concurrency=max(1, int(_env("WORKER_CONCURRENCY", "4", env))),
         poll_min_s=float(_env("POLL_MIN_S", "3", env)),
         poll_max_s=float(_env("POLL_MAX_S", "30", env)),
+        worker_lease_s=float(_env("WORKER_LEASE_S", "90", env)),
     )

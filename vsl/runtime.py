@@ -58,6 +58,7 @@ def build_runtime(settings: Settings | None = None, *, start_worker: bool | None
         concurrency=settings.worker_concurrency,
         poll_min_s=settings.poll_min_s,
         poll_max_s=settings.poll_max_s,
+        lease_s=settings.worker_lease_s,
     )
     runtime = Runtime(settings, db, storage, registry, Worker(db, registry, storage, config))
     if settings.embedded_worker if start_worker is None else start_worker:

@@ -78,7 +78,7 @@ def _completed_scene_counts(session: Session, ids: list[int]) -> dict[int, int]:
         .subquery()
     )
     rows = session.execute(select(scenes.c.novela_id, func.count()).group_by(scenes.c.novela_id))
-    return dict(rows.tuples().all())
+    return {novela_id: n for novela_id, n in rows}
 
 
 def spend_totals(session: Session, novela_id: int) -> tuple[Decimal, Decimal]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vsl.catalog import validate, validate_prompt
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import Novela, NovelaVideo, utcnow
@@ -63,6 +64,10 @@ class NothingToDo(ValueError):
     pass
 
 
+class InvalidTake(NothingToDo):
+    """The take's prompt or parameters are not accepted by its model."""
+
+
 def quote(db: Database, registry: ProviderRegistry, targets: list[Target]) -> Quote:
     """Price `targets` for a confirmation dialog. Spends nothing."""
     if not targets:
@@ -82,6 +87,10 @@ def _quote_line(session: Session, registry: ProviderRegistry, target: Target) ->
         raise NothingToDo(f"Episode {video.episode_number}, scene {video.scene_number} is already {video.status}.")
     params = target.params if target.params is not None else video.model_parameters
     label = f"E{video.episode_number} S{video.scene_number}" + (" (new take)" if target.mode == "new_take" else "")
+    prompt = target.prompt if target.prompt is not None else video.script_prompt
+    problems = validate(video.model_id, params) + validate_prompt(video.model_id, prompt)
+    if problems:
+        raise InvalidTake(f"{label} cannot be generated yet: " + " ".join(problems))
     provider = registry.route(video.model_id)
     return QuoteLine(target, label, video.model_id, provider, registry.estimate(video.model_id, params))
 

@@ -103,7 +103,7 @@ def _scene_row(novela: Novela, episode: int, scene: int, draft: dict[str, Any]) 
         scene_number=scene,
         take=1,
         title=draft.get("title", f"Episode {episode}, scene {scene}"),
-        script_prompt=draft.get("prompt", ""),
+        script_prompt=draft.get("prompt") or default_prompt(novela, episode, scene),
         negative_prompt=draft.get("negative_prompt", ""),
         scene_details=draft.get("details", {}),
         model_id=novela.default_model_id,
@@ -111,6 +111,27 @@ def _scene_row(novela: Novela, episode: int, scene: int, draft: dict[str, Any]) 
         created_by_agent=draft.get("agent"),
         status="planned",
     )
+
+
+def default_prompt(novela: Novela, episode: int, scene: int) -> str:
+    """A starting prompt for a scene nobody has written yet; the board lets the user edit it."""
+    story = novela.premise or novela.description or novela.title
+    return f"{story} Episode {episode}, scene {scene}."
+
+
+def update_scene(db: Database, video_id: int, prompt: str, negative_prompt: str = "") -> NovelaVideo:
+    """Edit the prompt of a take that has not been generated yet."""
+    problem = validation.text_problem("Prompt", prompt, validation.MAX_TEXT, required=True)
+    if problem:
+        raise NovelaInvalid({"prompt": problem})
+    with db.write() as session:
+        video = video_repo.get(session, video_id, lock=True)
+        if video is None:
+            raise NovelaNotFound("That scene no longer exists.")
+        if video.status != "planned":
+            raise NovelaInvalid({"prompt": "Only a scene that has not been generated can be edited; regenerate it."})
+        video.script_prompt, video.negative_prompt = prompt, negative_prompt
+        return video
 
 
 def _plan_episode(

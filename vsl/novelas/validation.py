@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from vsl.catalog import UnknownModel, get_catalog, validate
@@ -29,6 +29,7 @@ MAX_SCENES = 50
 MAX_CHARACTERS = 12
 MAX_SEED = 2**32 - 1
 MAX_BUDGET = Decimal("99999999.99")  # NUMERIC(12,4)
+_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -74,17 +75,13 @@ def parse_budget(text: str) -> Decimal | None:
     cleaned = text.strip().replace("$", "").replace(",", "")
     if not cleaned:
         return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        message = f"Budget must be an amount in USD such as 250 or 250.00 (got {text!r})."
-        raise NovelaInvalid({"budget": message}) from None
-    if not value.is_finite():
-        raise NovelaInvalid({"budget": "Budget must be a finite amount in USD."})
-    return value
+    if not _AMOUNT.match(cleaned):
+        message = f"Budget must be an amount in USD such as 250 or 250.00 (got {text[:40]!r})."
+        raise NovelaInvalid({"budget": message})
+    return Decimal(cleaned)
 
 
-def _text_problem(label: str, value: str, max_len: int, required: bool = False) -> str | None:
+def text_problem(label: str, value: str, max_len: int, required: bool = False) -> str | None:
     if required and not value.strip():
         return f"{label} is required."
     if len(value) > max_len:
@@ -131,7 +128,7 @@ def _character_problems(characters: list[Character]) -> dict[str, str]:
     if len(characters) > MAX_CHARACTERS:
         return {"characters": f"At most {MAX_CHARACTERS} reference characters (got {len(characters)})."}
     for i, ch in enumerate(characters, start=1):
-        problem = _text_problem(f"Character {i} name", ch.name, 60, required=True) or _text_problem(
+        problem = text_problem(f"Character {i} name", ch.name, 60, required=True) or text_problem(
             f"Character {i} description", ch.description, 1000
         )
         url = ch.image_url.strip()
@@ -145,10 +142,10 @@ def _character_problems(characters: list[Character]) -> dict[str, str]:
 def problems(data: NovelaInput) -> dict[str, str]:
     """Every problem with `data`, keyed by field; empty when it can be stored."""
     found: dict[str, str | None] = {
-        "title": _text_problem("Title", data.title, MAX_TITLE, required=True),
-        "genre": _text_problem("Genre", data.genre, 60),
-        "description": _text_problem("Description", data.description, MAX_TEXT),
-        "premise": _text_problem("Premise", data.premise, MAX_TEXT),
+        "title": text_problem("Title", data.title, MAX_TITLE, required=True),
+        "genre": text_problem("Genre", data.genre, 60),
+        "description": text_problem("Description", data.description, MAX_TEXT),
+        "premise": text_problem("Premise", data.premise, MAX_TEXT),
         "episodes": _int_problem("Episodes", data.episodes, 1, MAX_EPISODES),
         "scenes_per_episode": _int_problem("Scenes per episode", data.scenes_per_episode, 1, MAX_SCENES),
     }

@@ -12,7 +12,7 @@ from decimal import Decimal
 from vsl.catalog import get_catalog, video_cost
 from vsl.config import Settings
 from vsl.money import ZERO
-from vsl.providers.base import Provider
+from vsl.providers.base import Provider, ProviderValidationError
 from vsl.providers.lambda_api import LambdaApiProvider
 from vsl.providers.local_preview import LocalPreviewProvider
 from vsl.providers.replicate import ReplicateProvider
@@ -20,11 +20,8 @@ from vsl.providers.replicate import ReplicateProvider
 PROVIDER_LABELS = {"lambda": "VSL Lambda API", "replicate": "Replicate", "local": "local preview renderer"}
 
 
-def _replicate_ref(model_id: str) -> tuple[str, str | None]:
-    spec = get_catalog().get(model_id)
-    if not spec.replicate_model:
-        raise ValueError(f"{spec.display_name} has no Replicate model configured.")
-    return spec.replicate_model, spec.replicate_version
+def _not_configured(message: str) -> ProviderValidationError:
+    return ProviderValidationError(message, provider="replicate", stage="submit")
 
 
 class ProviderRegistry:
@@ -56,12 +53,24 @@ class ProviderRegistry:
         """True when a paid model is rendered by the local preview because no provider is configured."""
         return self.route(model_id) == "local" and get_catalog().get(model_id).provider != "local"
 
+    def replicate_ref(self, model_id: str) -> tuple[str, str | None]:
+        """Replicate's "owner/name" and version of a model; SVD's version comes from REPLICATE_SVD_VERSION."""
+        spec = get_catalog().get(model_id)
+        if not spec.replicate_model:
+            raise _not_configured(f"{spec.display_name} has no Replicate model configured.")
+        version = spec.replicate_version
+        if model_id == "stable-video-diffusion":
+            version = self.settings.replicate_svd_version or version
+            if not version:
+                raise _not_configured("Stable Video Diffusion needs REPLICATE_SVD_VERSION, its Replicate version.")
+        return spec.replicate_model, version
+
     def _build(self, name: str) -> Provider:
         s = self.settings
         if name == "lambda":
             return LambdaApiProvider(s.lambda_api_url, s.lambda_api_key)
         if name == "replicate":
-            return ReplicateProvider(s.replicate_api_token, base_url=s.replicate_base_url, model_ref=_replicate_ref)
+            return ReplicateProvider(s.replicate_api_token, base_url=s.replicate_base_url, model_ref=self.replicate_ref)
         if name == "local":
             return LocalPreviewProvider(s.media_dir.parent / "renders", max_workers=2)
         raise ValueError(f"Unknown provider {name!r}.")

@@ -14,6 +14,9 @@ from vsl.jobs import actions
 from vsl.jobs.actions import Target
 from vsl.jobs.states import ACTIVE, HOLDS_MONEY, JobStatus
 from vsl.money import ZERO, to_cents, usd
+from vsl.novelas import service
+from vsl.novelas.service import NovelaNotFound
+from vsl.novelas.validation import NovelaInvalid
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.ui import spend
 from vsl.ui.runtime import changed, get_runtime
@@ -67,9 +70,23 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
         _media(take)
         _costs(take)
         _failure(take)
-        with st.expander("Prompt"):
-            st.text(take.script_prompt or "(no prompt yet)")
+        _prompt(take)
         _actions(novela, take)
+
+
+def _prompt(take: NovelaVideo) -> None:
+    with st.expander("Prompt", expanded=take.status == JobStatus.PLANNED and not take.created_by_agent):
+        if take.status != JobStatus.PLANNED:
+            st.text(take.script_prompt)
+            return
+        prompt = st.text_area("Prompt", take.script_prompt, key=f"prompt_{take.id}", label_visibility="collapsed")
+        if prompt != take.script_prompt and st.button("Save prompt", key=f"save_{take.id}"):
+            try:
+                service.update_scene(get_runtime().db, take.id, prompt, take.negative_prompt)
+            except (NovelaInvalid, NovelaNotFound) as exc:
+                st.error(str(exc))
+                return
+            _after("Prompt saved.")
 
 
 def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:

@@ -19,14 +19,20 @@ PENDING = "_vsl_pending_quote"
 
 
 def ask(targets: list[Target], title: str) -> None:
-    """Price `targets` and open the confirmation dialog."""
+    """Price `targets` and open the confirmation dialog (the page must call `show_pending()` once per run)."""
     runtime = get_runtime()
     try:
         st.session_state[PENDING] = (title, actions.quote(runtime.db, runtime.registry, targets))
     except (NothingToDo, NovelaNotFound) as exc:
         st.warning(str(exc))
         return
-    _dialog()
+    st.rerun()  # a full rerun, also from inside a fragment, so show_pending() opens the dialog
+
+
+def show_pending() -> None:
+    """Keep the dialog open across full reruns while its quote waits for an answer (dismissing forgets it)."""
+    if PENDING in st.session_state:
+        _dialog()
 
 
 def _forget() -> None:
