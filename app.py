@@ -7,23 +7,23 @@ import streamlit as st
 from vsl.ui.runtime import get_runtime
 from vsl.ui.widgets import mode_banner
 
-st.set_page_config(page_title="VSL Studio", page_icon="🎬", layout="wide")
+st.set_page_config(page_title="VSL Studio", page_icon=":material/movie:", layout="wide")
 
 runtime = get_runtime()
 pages = {
     "Studio": [
-        st.Page("pages/home.py", title="Novelas", icon="🎬", default=True),
-        st.Page("pages/new_novela.py", title="New novela", icon="✨"),
-        st.Page("pages/board.py", title="Processing board", icon="🎞️"),
-        st.Page("pages/library.py", title="Media library", icon="🗂️"),
+        st.Page("pages/home.py", title="Novelas", icon=":material/movie:", default=True),
+        st.Page("pages/new_novela.py", title="New novela", icon=":material/auto_awesome:"),
+        st.Page("pages/board.py", title="Processing board", icon=":material/view_module:"),
+        st.Page("pages/library.py", title="Media library", icon=":material/video_library:"),
     ],
     "Agents": [
-        st.Page("pages/chat.py", title="Agent chat", icon="💬"),
-        st.Page("pages/agent_log.py", title="Agent log", icon="📜"),
+        st.Page("pages/chat.py", title="Agent chat", icon=":material/chat:"),
+        st.Page("pages/agent_log.py", title="Agent log", icon=":material/timeline:"),
     ],
     "Tools": [
-        st.Page("pages/calculator.py", title="Cost calculator", icon="🧮"),
-        st.Page("pages/settings.py", title="Settings & health", icon="⚙️"),
+        st.Page("pages/calculator.py", title="Cost calculator", icon=":material/calculate:"),
+        st.Page("pages/settings.py", title="Settings & health", icon=":material/settings:"),
     ],
 }
 nav = st.navigation(pages)

@@ -10,6 +10,7 @@ from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.novelas import service
 from vsl.ui import board, spend
 from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.widgets import plain
 
 runtime = get_runtime()
 with runtime.db.session() as session:
@@ -17,7 +18,7 @@ with runtime.db.session() as session:
 if not cards:
     st.title("Processing board")
     st.info("No novela yet: create one first.")
-    st.page_link("pages/new_novela.py", label="Create a novela", icon="✨")
+    st.page_link("pages/new_novela.py", label="Create a novela", icon=":material/auto_awesome:")
     st.stop()
 
 ids = [c.novela.id for c in cards]
@@ -28,10 +29,10 @@ novela_id = st.selectbox("Novela", ids, index=ids.index(current), format_func=ti
 st.query_params["novela"] = str(novela_id)
 novela = service.get(runtime.db, novela_id)
 
-st.title(novela.title)
+st.title(plain(novela.title), anchor=False)
 board.totals(novela)
 if runtime.registry.is_stand_in(novela.default_model_id):
-    st.caption("ℹ️ No video provider configured: scenes render with the free local preview ($0).")
+    st.caption(":material/info: No video provider configured: scenes render with the free local preview ($0).")
 
 with runtime.db.session() as session:
     planned = video_repo.planned_episodes(session, novela_id)
@@ -50,13 +51,13 @@ if episode not in planned:
 rest = actions.targets_rest_of_episode(runtime.db, novela_id, episode)
 failed = actions.targets_retry_failed(runtime.db, novela_id, episode)
 c1, c2, c3, c4 = st.columns(4)
-if c1.button("▶ Next scene", disabled=not rest, width="stretch"):
+if c1.button("Next scene", icon=":material/play_arrow:", disabled=not rest, width="stretch"):
     spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
-if c2.button(f"⏩ Rest of episode ({len(rest)})", disabled=not rest, width="stretch"):
+if c2.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", disabled=not rest, width="stretch"):
     spend.ask(rest, f"Generate the remaining {len(rest)} scene(s) of episode {episode}")
-if c3.button(f"↻ Retry failed ({len(failed)})", disabled=not failed, width="stretch"):
+if c3.button(f"Retry failed ({len(failed)})", icon=":material/replay:", disabled=not failed, width="stretch"):
     spend.ask(failed, f"Retry {len(failed)} failed scene(s) of episode {episode} as new takes")
-if c4.button("🎬 Assemble episode", width="stretch"):
+if c4.button("Assemble episode", icon=":material/movie_edit:", width="stretch"):
     try:
         with st.spinner("Joining the chosen takes…"):
             item = assemble_episode(runtime.db, runtime.storage, novela_id, episode)

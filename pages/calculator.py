@@ -27,7 +27,6 @@ from vsl.money import usd
 from vsl.ui import charts
 
 
-
 def _pick(label: str, options: list, default: object) -> object:
     """A select box that starts on the model's own default."""
     options = options or [default]

@@ -15,12 +15,12 @@ if total == 0:
     st.info(
         "No novela yet. Create one from a one-line premise, or try the sample novela: it renders offline "
         "with the free local preview in about a minute.",
-        icon="👋",
+        icon=":material/waving_hand:",
     )
     left, right = st.columns(2)
-    if left.button("✨ Create a novela", type="primary", width="stretch"):
+    if left.button("Create a novela", icon=":material/auto_awesome:", type="primary", width="stretch"):
         st.switch_page("pages/new_novela.py")
-    if right.button("🎬 Try the sample novela", width="stretch"):
+    if right.button("Try the sample novela", icon=":material/movie:", width="stretch"):
         from vsl.demo import create_demo
 
         novela = create_demo(runtime)
@@ -31,7 +31,7 @@ if total == 0:
 
 top = st.columns([4, 1])
 top[0].caption(f"{total} novela{'s' if total != 1 else ''}")
-if top[1].button("✨ New novela", type="primary", width="stretch"):
+if top[1].button("New novela", icon=":material/add:", type="primary", width="stretch"):
     st.switch_page("pages/new_novela.py")
 
 page_size = 12

@@ -29,7 +29,8 @@ f = MediaFilter(
     video_id=int(video) if video and video.isdigit() else None,
 )
 
-if st.button(f"⟳ Sync from {'bucket' if runtime.storage.mode == 's3' else 'media folder'}"):
+where = "bucket" if runtime.storage.mode == "s3" else "media folder"
+if st.button(f"Sync from {where}", icon=":material/sync:"):
     bar = st.progress(0.0, text="Listing…")
     try:
         report = sync_from_storage(

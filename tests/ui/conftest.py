@@ -18,9 +18,15 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
     """Point the app at a temporary database and media folder; yield a runtime on the same database."""
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "MEDIA_DIR": str(tmp_path / "media"),
-           "EMBEDDED_WORKER": "false", "LAMBDA_API_URL": "", "REPLICATE_API_TOKEN": "", "OPENAI_API_KEY": "",
-           "S3_BUCKET": ""}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "EMBEDDED_WORKER": "false",
+        "LAMBDA_API_URL": "",
+        "REPLICATE_API_TOKEN": "",
+        "OPENAI_API_KEY": "",
+        "S3_BUCKET": "",
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     st.cache_resource.clear()
@@ -46,7 +52,10 @@ def open_page(page: str | None = None, query: dict[str, str] | None = None) -> A
 
 def texts(at: AppTest) -> str:
     """Everything a person reads on the page, joined."""
-    parts = [e.value for kind in ("title", "markdown", "caption", "info", "success", "warning", "error", "subheader")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("title", "markdown", "caption", "info", "success", "warning", "error", "subheader")
+        for e in getattr(at, kind)
+    ]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     return "\n".join(str(p) for p in parts)

@@ -8,15 +8,22 @@ from tests.ui.conftest import open_page, texts
 from vsl.db import media_repo, novela_repo, video_repo
 from vsl.db.media_repo import MediaFilter
 from vsl.db.models import MediaItem
-from vsl.demo import DEMO_TITLE, create_demo
+from vsl.demo import DEMO_TITLE
 from vsl.novelas import service
 from vsl.novelas.validation import NovelaInput
 
 
 def _novela(runtime, **kw):
-    data = {"title": "Hacienda", "genre": "Drama", "episodes": 2, "scenes_per_episode": 3,
-            "default_model_id": "veo-3.1-fast", "default_duration": 8, "default_resolution": "720p",
-            "budget": Decimal("100")}
+    data = {
+        "title": "Hacienda",
+        "genre": "Drama",
+        "episodes": 2,
+        "scenes_per_episode": 3,
+        "default_model_id": "veo-3.1-fast",
+        "default_duration": 8,
+        "default_resolution": "720p",
+        "budget": Decimal("100"),
+    }
     data.update(kw)
     return service.create(runtime.db, NovelaInput(**data))
 
@@ -72,7 +79,7 @@ def test_board_spends_only_after_the_confirmation_that_shows_the_total(app_env, 
     novela = _novela(app_env)
     at = open_page("pages/board.py", {"novela": str(novela.id)})
     assert "Hacienda" in texts(at)
-    next(b for b in at.button if b.label.startswith("⏩ Rest of episode")).click().run()
+    next(b for b in at.button if b.label.startswith("Rest of episode")).click().run()
     assert not at.exception
     assert "Total to reserve $3.60" in texts(at)  # 3 scenes x veo-3.1-fast 8 s with audio at $0.15/s
     with app_env.db.session() as session:
@@ -87,8 +94,14 @@ def test_board_spends_only_after_the_confirmation_that_shows_the_total(app_env, 
 def test_library_filters_and_searches(app_env) -> None:
     with app_env.db.session() as session:
         for i in range(30):
-            session.add(MediaItem(s3_key=f"videos/clip-{i}.mp4", media_type="video" if i % 3 else "image",
-                                  title=f"Clip {i}" + (" storm" if i == 7 else ""), file_size_bytes=1000 + i))
+            session.add(
+                MediaItem(
+                    s3_key=f"videos/clip-{i}.mp4",
+                    media_type="video" if i % 3 else "image",
+                    title=f"Clip {i}" + (" storm" if i == 7 else ""),
+                    file_size_bytes=1000 + i,
+                )
+            )
     at = open_page("pages/library.py")
     assert "30 items" in texts(at)
     at.text_input[0].input("storm").run()

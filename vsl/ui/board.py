@@ -20,7 +20,7 @@ from vsl.novelas.validation import NovelaInvalid
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.ui import spend
 from vsl.ui.runtime import changed, get_runtime
-from vsl.ui.widgets import status_badge
+from vsl.ui.widgets import plain, status_badge
 
 LIVE_EVERY_S = 2
 
@@ -62,9 +62,8 @@ def scene_grid(novela: Novela, episode: int) -> None:
 def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
     take = _shown_take(scene, takes)
     with st.container(border=True):
-        st.markdown(
-            f"**S{scene} · {take.title or 'Untitled'}**  \n{status_badge(take.status)} take {take.take}/{len(takes)}"
-        )
+        title = plain(take.title) or "Untitled"
+        st.markdown(f"**S{scene} · {title}**  \n{status_badge(take.status)} take {take.take}/{len(takes)}")
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
         _media(take)
@@ -116,7 +115,7 @@ def _costs(take: NovelaVideo) -> None:
 def _failure(take: NovelaVideo) -> None:
     if take.status == JobStatus.FAILED:
         provider = PROVIDER_LABELS.get(take.failure_provider or "", take.failure_provider or "the app")
-        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {take.failure_message}")
+        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {plain(take.failure_message)}")
         if st.button("Ask the agents about this failure", key=f"ask_{take.id}", width="stretch"):
             st.switch_page("pages/chat.py", query_params={"video": str(take.id)})
     if take.status == JobStatus.NEEDS_ATTENTION:

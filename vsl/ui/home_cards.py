@@ -8,6 +8,7 @@ from vsl.db import novela_repo
 from vsl.db.novela_repo import NovelaCard
 from vsl.money import usd
 from vsl.ui.runtime import get_runtime
+from vsl.ui.widgets import plain
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -26,9 +27,9 @@ def novela_card(card: NovelaCard) -> bool:
     """Draw one card; True when its Open button is clicked."""
     n = card.novela
     with st.container(border=True):
-        st.subheader(n.title, anchor=False)
+        st.subheader(plain(n.title), anchor=False)
         st.caption(
-            f"{n.genre or 'No genre'} · {n.target_episodes} ep × {n.scenes_per_episode} scenes · "
+            f"{plain(n.genre) or 'No genre'} · {n.target_episodes} ep × {n.scenes_per_episode} scenes · "
             f"{n.status.replace('_', ' ')}"
         )
         st.progress(card.progress, text=f"{card.scenes_done} of {card.scenes_total} scenes done")

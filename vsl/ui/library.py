@@ -10,8 +10,9 @@ from vsl.db.models import MediaItem
 from vsl.media.library import MediaNotFound, delete_item
 from vsl.storage.base import StorageError
 from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.widgets import plain
 
-ICONS = {"video": "🎞️", "image": "🖼️", "audio": "🔊"}
+ICONS = {"video": ":material/movie:", "image": ":material/image:", "audio": ":material/graphic_eq:"}
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -26,11 +27,8 @@ def tile(item: MediaItem) -> None:
         if item.thumbnail_key:
             st.image(storage.playback_source(item.thumbnail_key), width="stretch")
         else:
-            st.markdown(
-                f"<div style='font-size:3rem;text-align:center'>{ICONS.get(item.media_type, '📄')}</div>",
-                unsafe_allow_html=True,
-            )  # a constant icon, never user text
-        st.markdown(f"**{_one_line(item.title or item.s3_key)}**")
+            st.markdown(f"## {ICONS.get(item.media_type, ':material/draft:')}")
+        st.markdown(f"**{plain(item.title or item.s3_key)}**")
         where = f"E{item.episode_number} S{item.scene_number} · " if item.scene_number else ""
         size = f"{item.file_size_bytes / 1e6:.1f} MB" if item.file_size_bytes else "size unknown"
         duration = f" · {item.duration_seconds:.1f} s" if item.duration_seconds else ""
@@ -40,10 +38,6 @@ def tile(item: MediaItem) -> None:
             preview(item)
         if c2.button("Delete", key=f"del_{item.id}", width="stretch"):
             confirm_delete(item)
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\n", " ")[:80]
 
 
 @st.dialog("Preview", width="large")
@@ -66,7 +60,7 @@ def preview(item: MediaItem) -> None:
 @st.dialog("Delete media?")
 def confirm_delete(item: MediaItem) -> None:
     st.write(
-        f"This deletes **{_one_line(item.title or item.s3_key)}**: the file"
+        f"This deletes **{plain(item.title or item.s3_key)}**: the file"
         f"{' in the S3 bucket' if get_runtime().storage.mode == 's3' else ''}, its thumbnail and its library row."
     )
     if st.button("Delete for good", type="primary"):

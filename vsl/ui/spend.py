@@ -70,5 +70,5 @@ def _confirm(quote: actions.Quote) -> None:
         return
     _forget()
     changed()
-    st.toast(f"{len(ids)} take(s) queued; {usd(quote.total)} reserved.", icon="🎬")
+    st.toast(f"{len(ids)} take(s) queued; {usd(quote.total)} reserved.", icon=":material/movie:")
     st.rerun()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import streamlit as st
@@ -27,6 +28,14 @@ STATUS_COLOURS = {
 }
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str | None) -> str:
+    """User or model text made safe for markdown contexts: every markdown character escaped, one line."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", (text or "").replace("\n", " ").replace("\r", " "))
+
+
 def status_badge(status: str) -> str:
     """Markdown for a coloured status label."""
     label = LABELS.get(JobStatus(status), status) if status in JobStatus.__members__.values() else status
@@ -38,7 +47,7 @@ def mode_banner(settings: Settings) -> None:
     with st.sidebar:
         st.caption("**Modes**")
         for part, mode in settings.modes().items():
-            icon = "🟢" if "embedded" not in mode else "🟡"
+            icon = ":green[:material/cloud_done:]" if "embedded" not in mode else ":orange[:material/computer:]"
             st.caption(f"{icon} {part.title()}: {mode}")
 
 
@@ -56,9 +65,9 @@ def model_card(spec: ModelSpec, *, key: str, selected: bool) -> bool:
         if not spec.pricing.verified:
             st.caption(":orange[price unverified]")
         st.caption(spec.description)
-        return st.button("Chosen ✓" if selected else "Choose", key=key, disabled=selected, width="stretch")
+        return st.button("Chosen" if selected else "Choose", key=key, disabled=selected, width="stretch")
 
 
 def errors_list(errors: Iterable[str]) -> None:
     for message in errors:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/warning:")

@@ -15,7 +15,7 @@ from vsl.novelas import validation
 from vsl.novelas.references import BadReferenceImage, store_reference_image
 from vsl.novelas.validation import GENRES, Character, NovelaInput, NovelaInvalid
 from vsl.ui.runtime import get_runtime
-from vsl.ui.widgets import model_card
+from vsl.ui.widgets import model_card, plain
 
 STEPS = [
     "Basic info",
@@ -159,7 +159,7 @@ def episodes(w: dict[str, Any], errors: dict[str, str]) -> None:
     w["seed"] = c3.number_input(
         "Master seed (keeps characters consistent across shots)", 0, validation.MAX_SEED, int(w["seed"])
     )
-    if c4.button("🎲 Random", width="stretch"):
+    if c4.button("Random", icon=":material/casino:", width="stretch"):
         w["seed"] = random.randint(0, validation.MAX_SEED)
         st.rerun()
 
@@ -169,8 +169,8 @@ def characters(w: dict[str, Any], errors: dict[str, str]) -> None:
     for i, ch in enumerate(w["characters"]):
         with st.container(border=True):
             c1, c2 = st.columns([4, 1])
-            c1.markdown(f"**{ch['name']}** — {ch['description'] or 'no description'}")
-            c1.caption(ch["image_url"] or "no image")
+            c1.markdown(f"**{plain(ch['name'])}** — {plain(ch['description']) or 'no description'}")
+            c1.caption(plain(ch["image_url"]) or "no image")
             if c2.button("Remove", key=f"wiz_rm_{i}"):
                 w["characters"].pop(i)
                 st.rerun()
@@ -214,7 +214,7 @@ def cost_preview(w: dict[str, Any], _errors: dict[str, str]) -> None:
         st.info(
             "No video provider is configured, so scenes will render with the free local preview ($0). "
             "The prices above are what the real model would cost.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
     if data.budget is not None and plan.total > data.budget:
         st.warning(
@@ -225,7 +225,9 @@ def cost_preview(w: dict[str, Any], _errors: dict[str, str]) -> None:
 
 def confirm(w: dict[str, Any], _errors: dict[str, str]) -> None:
     data = to_input(w)
-    st.markdown(f"**{data.title}** · {data.genre} · {data.episodes} episodes × {data.scenes_per_episode} scenes")
+    st.markdown(
+        f"**{plain(data.title)}** · {plain(data.genre)} · {data.episodes} episodes × {data.scenes_per_episode} scenes"
+    )
     st.caption(
         f"Model {data.default_model_id}, {data.default_duration}s, {data.default_resolution}, "
         f"{data.aspect_ratio}; seed {data.master_seed}; {len(data.characters)} characters"
@@ -245,4 +247,4 @@ RENDERERS: list[Callable[[dict[str, Any], dict[str, str]], None]] = [
 
 def _inline(errors: dict[str, str], key: str) -> None:
     if key in errors:
-        st.error(errors[key], icon="⚠️")
+        st.error(errors[key], icon=":material/warning:")
