@@ -87,6 +87,11 @@ def status_path(db: Database, video_id: int) -> list[str]:
     return [events[0].from_status or "", *(e.to_status for e in events if e.from_status != e.to_status)]
 
 
+def event_messages(db: Database, video_id: int) -> list[str]:
+    with db.session() as session:
+        return [e.message for e in video_repo.events(session, video_id)]
+
+
 def media_rows(db: Database, novela_id: int) -> list[MediaItem]:
     with db.session() as session:
         stmt = select(MediaItem).where(MediaItem.novela_id == novela_id).order_by(MediaItem.id)

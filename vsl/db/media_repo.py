@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ class MediaFilter:
     video_id: int | None = None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none of these can be searched for
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -33,7 +37,7 @@ def _filtered(stmt: Select, f: MediaFilter) -> Select:
         stmt = stmt.where(MediaItem.source == f.source)
     if f.video_id is not None:
         stmt = stmt.where(MediaItem.video_id == f.video_id)
-    text = f.text.strip()
+    text = _CONTROL.sub("", f.text).strip()
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
         stmt = stmt.where(

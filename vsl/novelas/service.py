@@ -102,7 +102,7 @@ def _scene_row(novela: Novela, episode: int, scene: int, draft: dict[str, Any]) 
         episode_number=episode,
         scene_number=scene,
         take=1,
-        title=draft.get("title", f"Episode {episode}, scene {scene}"),
+        title=(draft.get("title") or f"Episode {episode}, scene {scene}")[:200],
         script_prompt=draft.get("prompt") or default_prompt(novela, episode, scene),
         negative_prompt=draft.get("negative_prompt", ""),
         scene_details=draft.get("details", {}),
