@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from vsl.agents import flows
 from vsl.db import novela_repo, video_repo
 from vsl.jobs import actions
 from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.novelas import service
-from vsl.ui import board, spend
+from vsl.ui import agents, board, spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
 
@@ -50,7 +51,9 @@ if episode not in planned:
 
 rest = actions.targets_rest_of_episode(runtime.db, novela_id, episode)
 failed = actions.targets_retry_failed(runtime.db, novela_id, episode)
-c1, c2, c3, c4 = st.columns(4)
+c0, c1, c2, c3, c4 = st.columns(5)
+if c0.button("Agents: next scene", icon=":material/auto_awesome:", disabled=not rest, width="stretch"):
+    board.run_flow(lambda team: flows.next_scene(team, novela_id))
 if c1.button("Next scene", icon=":material/play_arrow:", disabled=not rest, width="stretch"):
     spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
 if c2.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", disabled=not rest, width="stretch"):
@@ -66,6 +69,7 @@ if c4.button("Assemble episode", icon=":material/movie_edit:", width="stretch"):
     except NotReady as exc:
         st.warning(str(exc))
 
+agents.show_proposal()
 spend.show_pending()
 board.scene_grid(novela, episode)
 with runtime.db.session() as session:

@@ -40,11 +40,28 @@ def paid_registry(tmp_path: Path):
     registry.close()
 
 
-def make_novela(db: Database, *, model: str = "local-preview", duration: int = 2, resolution: str = "480p",
-                episodes: int = 1, scenes: int = 2, budget: Decimal | None = None) -> Novela:
-    data = NovelaInput(title="Test novela", premise="A storm, a letter, a secret.", episodes=episodes,
-                       scenes_per_episode=scenes, default_model_id=model, default_duration=duration,
-                       default_resolution=resolution, budget=budget, master_seed=7)
-    drafts = {(1, s): {"title": f"Scene {s}", "prompt": f"Scene {s}: rain on the windows."}
-              for s in range(1, scenes + 1)}
+def make_novela(
+    db: Database,
+    *,
+    model: str = "local-preview",
+    duration: int = 2,
+    resolution: str = "480p",
+    episodes: int = 1,
+    scenes: int = 2,
+    budget: Decimal | None = None,
+) -> Novela:
+    data = NovelaInput(
+        title="Test novela",
+        premise="A storm, a letter, a secret.",
+        episodes=episodes,
+        scenes_per_episode=scenes,
+        default_model_id=model,
+        default_duration=duration,
+        default_resolution=resolution,
+        budget=budget,
+        master_seed=7,
+    )
+    drafts = {
+        (1, s): {"title": f"Scene {s}", "prompt": f"Scene {s}: rain on the windows."} for s in range(1, scenes + 1)
+    }
     return service.create(db, data, drafts)

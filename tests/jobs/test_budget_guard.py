@@ -18,8 +18,14 @@ VEO_FAST_8S = Decimal("1.20")  # veo-3.1-fast, 8 s with audio at $0.15/s
 
 
 def _paid_novela(db: Database, scenes: int, budget: str | None):
-    return make_novela(db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=scenes,
-                       budget=Decimal(budget) if budget else None)
+    return make_novela(
+        db,
+        model="veo-3.1-fast",
+        duration=8,
+        resolution="720p",
+        scenes=scenes,
+        budget=Decimal(budget) if budget else None,
+    )
 
 
 def _planned(db: Database, novela_id: int) -> list[Target]:

@@ -1,12 +1,13 @@
 """The pipeline through the VSL Lambda API: the real Worker and LambdaApiProvider against FakeLambdaServer over
 HTTP, outputs referenced in a real (moto) S3 bucket or downloaded into local storage.
 
-`lambda_stack` is shared with the cancel tests: it wires a fake, a provider with test-sized timeouts, a registry,
-storage and a Worker (optionally on a fake clock) for one test.
+The `lambda_stack` fixture is shared with the cancel tests (imported there as `lambda_stack_fixture`): it wires a
+fake, a provider with test-sized timeouts, a registry, storage and a Worker on a clock a test can move forward.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -14,23 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+
 import pytest
 
 from tests.fakes.http_server import FakeJob, Plan, Reply
 from tests.fakes.lambda_server import FakeLambdaServer, content_policy_plan
-from tests.fakes.s3_server import S3Bucket, fresh_bucket, moto_server  # noqa: F401 (fixtures)
+from tests.fakes.s3_server import S3Bucket
 from tests.jobs.conftest import job_settings, make_novela
 from tests.jobs.test_pipeline_local import (
     FAST,
     JPEG_MAGIC,
-    MakeWorker,
     confirm_all,
     event_messages,
+    fake_output_mp4,
     in_status,
-    make_worker,  # noqa: F401 (fixture)
     media_rows,
     novela,
-    real_mp4,  # noqa: F401 (fixture)
     run_until,
     status_path,
     take,
@@ -67,15 +67,21 @@ class Clock:
 @dataclass
 class LambdaStack:
     db: Database
-    fake: FakeLambdaServer
+    fake: BucketLambda
     registry: ProviderRegistry
     storage: Storage
     worker: Worker
     clock: Clock
 
     def paid_novela(self, scenes: int = 1, budget: str | None = None) -> int:
-        created = make_novela(self.db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=scenes,
-                              budget=Decimal(budget) if budget else None)
+        created = make_novela(
+            self.db,
+            model="veo-3.1-fast",
+            duration=8,
+            resolution="720p",
+            scenes=scenes,
+            budget=Decimal(budget) if budget else None,
+        )
         return created.id
 
     def confirm(self, novela_id: int) -> list[int]:
@@ -91,36 +97,47 @@ class LambdaStack:
 StartStack = Callable[..., LambdaStack]
 
 
-def put_output_in(bucket: S3Bucket, body: bytes) -> Callable[[FakeJob], None]:
+class BucketLambda(FakeLambdaServer):
+    """Reports output keys under `key_prefix`, as a backend set to write below the app's S3_PREFIX does."""
+
+    def __init__(self, key_prefix: str = "", **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.key_prefix = key_prefix
+
+    def s3_key(self, job: FakeJob) -> str:  # type: ignore[override]
+        return self.key_prefix + FakeLambdaServer.s3_key(job)
+
+
+def put_output_in(bucket: S3Bucket, fake: FakeLambdaServer, body: bytes) -> Callable[[FakeJob], None]:
     """The fake's on_complete hook: the Lambda writes the output into our bucket before reporting success."""
 
     def hook(job: FakeJob) -> None:
-        bucket.client.put_object(Bucket=bucket.name, Key=FakeLambdaServer.s3_key(job), Body=body)
+        bucket.client.put_object(Bucket=bucket.name, Key=fake.s3_key(job), Body=body)
 
     return hook
 
 
-@pytest.fixture
-def lambda_stack(
-    db: Database, tmp_path: Path, real_mp4: bytes, make_worker: MakeWorker, request: pytest.FixtureRequest
-) -> Iterator[StartStack]:
-    """`start(plan, s3=True, read_timeout=1.0)` builds the stack; everything stops after the test."""
+@pytest.fixture(name="lambda_stack")
+def lambda_stack_fixture(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[StartStack]:
+    """`start(db, plan, s3=True, prefix="", read_timeout=1.0)` builds the stack; all of it stops after the test."""
     with ExitStack() as stack:
 
-        def start(plan: Plan = PAID, *, s3: bool = True, read_timeout: float = 1.0) -> LambdaStack:
+        def start(
+            db: Database, plan: Plan = PAID, *, s3: bool = True, prefix: str = "", read_timeout: float = 1.0
+        ) -> LambdaStack:
+            fake = stack.enter_context(BucketLambda(f"{prefix}/" if prefix else "", plan=plan))
             storage: Storage = LocalStorage(tmp_path / "media")
-            hook = None
             if s3:
                 bucket: S3Bucket = request.getfixturevalue("fresh_bucket")
-                storage = S3Storage(bucket.name, endpoint_url=bucket.endpoint_url)
-                hook = put_output_in(bucket, real_mp4)
-            fake = stack.enter_context(FakeLambdaServer(plan=plan, on_complete=hook))
+                storage = S3Storage(bucket.name, prefix, endpoint_url=bucket.endpoint_url)
+                fake.on_complete = put_output_in(bucket, fake, fake_output_mp4())
             provider = LambdaApiProvider(fake.base_url, read_timeout=read_timeout, backoff_s=0.02, max_wait_s=2)
-            settings = job_settings(tmp_path, LAMBDA_API_URL=fake.base_url)
-            registry = ProviderRegistry(settings, providers={"lambda": provider})
+            registry = ProviderRegistry(job_settings(tmp_path, LAMBDA_API_URL=fake.base_url), {"lambda": provider})
             stack.callback(registry.close)
             clock = Clock()
-            return LambdaStack(db, fake, registry, storage, make_worker(db, registry, storage, clock=clock), clock)
+            worker = Worker(db, registry, storage, FAST, clock)
+            stack.callback(worker.close)
+            return LambdaStack(db, fake, registry, storage, worker, clock)
 
         yield start
 
@@ -131,8 +148,10 @@ def bucket_keys(storage: S3Storage) -> set[str]:
 
 
 # ── success ──────────────────────────────────────────────────────────────────────────────────────────────
-def test_completed_job_references_its_s3_output_and_settles_the_lambda_cost(lambda_stack: StartStack) -> None:
-    s = lambda_stack()
+def test_completed_job_references_its_s3_output_and_settles_the_lambda_cost(
+    db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(db)
     novela_id = s.paid_novela(scenes=2, budget="10")
     ids = s.confirm(novela_id)
     assert novela(s.db, novela_id).reserved_cost == 2 * ESTIMATE
@@ -141,7 +160,7 @@ def test_completed_job_references_its_s3_output_and_settles_the_lambda_cost(lamb
 
     assert [r.status for r in rows] == ["completed", "completed"]
     jobs = [s.job_of(r.id) for r in rows]
-    output_keys = {FakeLambdaServer.s3_key(j) for j in jobs}
+    output_keys = {s.fake.s3_key(j) for j in jobs}
     assert {r.s3_key for r in rows} == output_keys  # referenced where the Lambda put it, not copied
     assert bucket_keys(s.storage) == output_keys | {r.thumbnail_key for r in rows}
     assert all(s.storage.get_bytes(r.thumbnail_key).startswith(JPEG_MAGIC) for r in rows)
@@ -154,8 +173,23 @@ def test_completed_job_references_its_s3_output_and_settles_the_lambda_cost(lamb
     assert (stored.total_cost, stored.reserved_cost, stored.created_videos) == (2 * CHARGE, 0, 2)
 
 
-def test_duplicate_completions_store_and_charge_once(lambda_stack: StartStack) -> None:
-    s = lambda_stack(Plan(polls=3, cost=str(CHARGE)))
+def test_output_under_the_s3_prefix_is_recorded_by_its_storage_key(
+    sqlite_db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(sqlite_db, prefix="studio")
+    novela_id = s.paid_novela()
+
+    (row,) = s.run(s.confirm(novela_id))
+
+    bucket_key = s.fake.s3_key(s.job_of(row.id))
+    assert bucket_key.startswith("studio/videos/")
+    assert row.status == "completed" and row.s3_key == bucket_key.removeprefix("studio/")
+    assert s.storage.exists(row.s3_key) and s.storage.exists(row.thumbnail_key)
+    assert [m.s3_key for m in media_rows(s.db, novela_id)] == [row.s3_key]
+
+
+def test_duplicate_completions_store_and_charge_once(db: Database, lambda_stack: StartStack) -> None:
+    s = lambda_stack(db, Plan(polls=3, cost=str(CHARGE)))
     novela_id = s.paid_novela()
     ids = s.confirm(novela_id)
     s.run(ids, in_status("running"))  # two polls seen: the next one completes the job
@@ -177,8 +211,8 @@ def test_duplicate_completions_store_and_charge_once(lambda_stack: StartStack) -
 
 
 # ── the provider misbehaves ──────────────────────────────────────────────────────────────────────────────
-def test_rate_limited_submit_waits_as_long_as_retry_after_says(lambda_stack: StartStack) -> None:
-    s = lambda_stack(s3=False)
+def test_rate_limited_submit_waits_as_long_as_retry_after_says(sqlite_db: Database, lambda_stack: StartStack) -> None:
+    s = lambda_stack(sqlite_db, s3=False)
     limited = Reply(429, {"error": "RateLimited", "message": "Slow down."}, {"Retry-After": "0.3"})
     s.fake.force(*[limited] * 5, path_prefix=GENERATE)  # more than the client retries on its own: the worker waits
     ids = s.confirm(s.paid_novela())
@@ -186,13 +220,13 @@ def test_rate_limited_submit_waits_as_long_as_retry_after_says(lambda_stack: Sta
     (row,) = s.run(ids)
 
     sent = [r.at for r in s.fake.requests_to("POST", GENERATE)]
-    assert len(sent) == 6 and all(b - a >= 0.29 for a, b in zip(sent, sent[1:], strict=False))
+    assert len(sent) == 6 and all(b - a >= 0.29 for a, b in itertools.pairwise(sent))
     assert row.status == "completed" and len(s.fake.jobs) == 1
     assert "will retry" in " ".join(e for e in event_messages(s.db, row.id))
 
 
-def test_status_5xx_bursts_and_garbled_answers_are_retried(lambda_stack: StartStack) -> None:
-    s = lambda_stack(s3=False)
+def test_status_5xx_bursts_and_garbled_answers_are_retried(sqlite_db: Database, lambda_stack: StartStack) -> None:
+    s = lambda_stack(sqlite_db, s3=False)
     s.fake.force(*[Reply(503, {"message": "Service Unavailable"})] * 6, path_prefix=STATUS)
     s.fake.force(Reply(200, "<html>502 Bad Gateway</html>"), path_prefix=STATUS)
     ids = s.confirm(s.paid_novela())
@@ -206,9 +240,10 @@ def test_status_5xx_bursts_and_garbled_answers_are_retried(lambda_stack: StartSt
 
 
 def test_submit_timeout_needs_attention_until_the_user_resubmits_the_same_request(
+    db: Database,
     lambda_stack: StartStack,
 ) -> None:
-    s = lambda_stack(read_timeout=0.3)
+    s = lambda_stack(db, read_timeout=0.3)
     s.fake.force(Reply.delayed(1.0), path_prefix=GENERATE)  # the job is created, the answer comes too late
     novela_id = s.paid_novela(budget="5")
     ids = s.confirm(novela_id)
@@ -234,9 +269,10 @@ def test_submit_timeout_needs_attention_until_the_user_resubmits_the_same_reques
 
 
 def test_content_policy_failure_keeps_the_providers_words_and_releases_the_money(
+    sqlite_db: Database,
     lambda_stack: StartStack,
 ) -> None:
-    s = lambda_stack(content_policy_plan(polls=2), s3=False)
+    s = lambda_stack(sqlite_db, content_policy_plan(polls=2), s3=False)
     novela_id = s.paid_novela()
 
     (row,) = s.run(s.confirm(novela_id))
@@ -249,8 +285,8 @@ def test_content_policy_failure_keeps_the_providers_words_and_releases_the_money
     assert media_rows(s.db, novela_id) == []
 
 
-def test_unknown_status_words_do_not_break_the_job(lambda_stack: StartStack) -> None:
-    s = lambda_stack(Plan(polls=4, cost=str(CHARGE), running_status="warming_up"), s3=False)
+def test_unknown_status_words_do_not_break_the_job(sqlite_db: Database, lambda_stack: StartStack) -> None:
+    s = lambda_stack(sqlite_db, Plan(polls=4, cost=str(CHARGE), running_status="warming_up"), s3=False)
 
     (row,) = s.run(s.confirm(s.paid_novela()))
 
@@ -258,8 +294,10 @@ def test_unknown_status_words_do_not_break_the_job(lambda_stack: StartStack) -> 
     assert s.job_of(row.id).status_polls == 4
 
 
-def test_job_stuck_past_the_models_max_runtime_fails_and_is_canceled(lambda_stack: StartStack) -> None:
-    s = lambda_stack(Plan(polls=None), s3=False)  # never finishes
+def test_job_stuck_past_the_models_max_runtime_fails_and_is_canceled(
+    sqlite_db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(sqlite_db, Plan(polls=None), s3=False)  # never finishes
     novela_id = s.paid_novela()
     ids = s.confirm(novela_id)
     s.run(ids, in_status("running"))
@@ -273,8 +311,10 @@ def test_job_stuck_past_the_models_max_runtime_fails_and_is_canceled(lambda_stac
     assert novela(s.db, novela_id).reserved_cost == 0
 
 
-def test_expired_output_url_fails_at_download_but_the_charge_is_kept(lambda_stack: StartStack) -> None:
-    s = lambda_stack(s3=False)  # local storage: the output must be downloaded from its URL
+def test_expired_output_url_fails_at_download_but_the_charge_is_kept(
+    sqlite_db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(sqlite_db, s3=False)  # local storage: the output must be downloaded from its URL
     novela_id = s.paid_novela()
     ids = s.confirm(novela_id)
     s.worker.step()  # submitted

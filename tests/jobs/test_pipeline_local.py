@@ -1,14 +1,18 @@
 """The whole pipeline on a fresh machine: quote, confirm, the real Worker, the local renderer, local storage.
 
 Also home of the helpers the other pipeline tests share: driving a Worker until its jobs settle (always under a
-deadline), reading takes, events and media rows back, and a real small MP4 for the provider fakes to serve.
+deadline), reading takes, events and media rows back, a real small MP4 for the provider fakes to serve, and the
+`local_stack` fixture (imported elsewhere as `local_stack_fixture`, so the name the tests use is not shadowed).
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,7 +28,6 @@ from vsl.jobs.worker import Worker, WorkerConfig
 from vsl.media.ffmpeg import probe
 from vsl.providers.animatic import AnimaticSpec, render_animatic
 from vsl.providers.registry import ProviderRegistry
-from vsl.storage.base import Storage
 from vsl.storage.local import LocalStorage
 
 FAST = WorkerConfig(concurrency=4, poll_min_s=0.02, poll_max_s=0.1, lease_s=30, idle_s=0.02)
@@ -33,7 +36,6 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 SETTLED = TERMINAL | {"needs_attention"}
 
 Check = Callable[[list[NovelaVideo]], bool]
-MakeWorker = Callable[..., Worker]
 
 
 # ── helpers shared by the pipeline tests ─────────────────────────────────────────────────────────────────
@@ -98,35 +100,30 @@ def media_rows(db: Database, novela_id: int) -> list[MediaItem]:
         return list(session.scalars(stmt))
 
 
-@pytest.fixture
-def make_worker() -> Iterator[MakeWorker]:
-    """Build Workers (FAST config unless told) and close each after the test."""
-    made: list[Worker] = []
-
-    def build(db: Database, registry: ProviderRegistry, storage: Storage, **kw: object) -> Worker:
-        kw.setdefault("config", FAST)
-        worker = Worker(db, registry, storage, **kw)  # type: ignore[arg-type]
-        made.append(worker)
-        return worker
-
-    yield build
-    for worker in made:
-        worker.close()
-
-
-@pytest.fixture(scope="session")
-def real_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real 2 s H.264 clip, for fakes to serve as a provider's output."""
-    out = tmp_path_factory.mktemp("fake-output") / "clip.mp4"
+@cache
+def fake_output_mp4() -> bytes:
+    """A real 2 s H.264 clip (rendered once per test session), for the provider fakes to serve as output."""
     spec = AnimaticSpec(title="Fake output", episode=1, scene=1, prompt="Rain.", duration_s=2, resolution="480p")
-    return render_animatic(spec, out).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="vsl-fake-output-") as tmp:
+        return render_animatic(spec, Path(tmp) / "clip.mp4").read_bytes()
 
 
 # ── the local pipeline ───────────────────────────────────────────────────────────────────────────────────
-@pytest.fixture
-def local_stack(tmp_path: Path) -> Iterator[tuple[ProviderRegistry, LocalStorage]]:
+@dataclass
+class LocalStack:
+    registry: ProviderRegistry
+    storage: LocalStorage
+    worker: Worker
+
+
+@pytest.fixture(name="local_stack")
+def local_stack_fixture(db: Database, tmp_path: Path) -> Iterator[LocalStack]:
+    """The embedded setup: no provider configured, local storage, a Worker polling fast."""
     registry = ProviderRegistry(job_settings(tmp_path))
-    yield registry, LocalStorage(tmp_path / "media")
+    storage = LocalStorage(tmp_path / "media")
+    worker = Worker(db, registry, storage, FAST)
+    yield LocalStack(registry, storage, worker)
+    worker.close()
     registry.close()
 
 
@@ -138,11 +135,14 @@ def _check_video(storage: LocalStorage, key: str, tmp_path: Path, seconds: int) 
     return media.width, media.height
 
 
-def test_local_preview_takes_render_store_and_cost_nothing(db: Database, local_stack, make_worker, tmp_path: Path) -> None:
-    registry, storage = local_stack
+def test_local_preview_takes_render_store_and_cost_nothing(
+    db: Database, local_stack: LocalStack, tmp_path: Path
+) -> None:
+    storage = local_stack.storage
     created = make_novela(db, duration=2, resolution="480p", scenes=2, budget=Decimal("0"))
-    ids = confirm_all(db, registry, created.id)
-    rows = run_until(make_worker(db, registry, storage), db, ids)
+    ids = confirm_all(db, local_stack.registry, created.id)
+
+    rows = run_until(local_stack.worker, db, ids)
 
     assert [(r.status, r.progress, r.provider) for r in rows] == [("completed", 100, "local")] * 2
     for row in rows:
@@ -160,16 +160,16 @@ def test_local_preview_takes_render_store_and_cost_nothing(db: Database, local_s
 
 
 def test_paid_model_without_a_provider_renders_with_the_free_local_stand_in(
-    sqlite_db: Database, local_stack, make_worker, tmp_path: Path
+    db: Database, local_stack: LocalStack, tmp_path: Path
 ) -> None:
-    registry, storage = local_stack
-    created = make_novela(sqlite_db, model="veo-3.1-fast", duration=4, resolution="720p", scenes=1)
+    registry = local_stack.registry
+    created = make_novela(db, model="veo-3.1-fast", duration=4, resolution="720p", scenes=1)
     assert registry.is_stand_in("veo-3.1-fast")
-    quote = actions.quote(sqlite_db, registry, actions.targets_rest_of_episode(sqlite_db, created.id, 1))
+    quote = actions.quote(db, registry, actions.targets_rest_of_episode(db, created.id, 1))
     assert quote.total == 0 and [line.provider for line in quote.lines] == ["local"]
 
-    (row,) = run_until(make_worker(sqlite_db, registry, storage), sqlite_db, actions.confirm(sqlite_db, registry, quote))
+    (row,) = run_until(local_stack.worker, db, actions.confirm(db, registry, quote))
 
     assert (row.status, row.provider, row.actual_cost) == ("completed", "local", 0)
-    assert _check_video(storage, row.s3_key, tmp_path, 4) == (1280, 720)
-    assert novela(sqlite_db, created.id).total_cost == 0
+    assert _check_video(local_stack.storage, row.s3_key, tmp_path, 4) == (1280, 720)
+    assert novela(db, created.id).total_cost == 0

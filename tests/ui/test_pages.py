@@ -108,3 +108,19 @@ def test_library_filters_and_searches(app_env) -> None:
     assert "1 item" in texts(at)
     with app_env.db.session() as session:
         assert media_repo.search(session, MediaFilter(media_type="image"))[1] == 10
+
+
+def test_board_agents_draft_the_next_scene_and_nothing_is_spent_until_confirmed(app_env) -> None:
+    novela = _novela(app_env, default_model_id="local-preview", default_duration=2, default_resolution="480p")
+    at = open_page("pages/board.py", {"novela": str(novela.id)})
+    next(b for b in at.button if b.label == "Agents: next scene").click().run()
+    assert not at.exception
+    assert "Proposal:" in texts(at)
+    with app_env.db.session() as session:
+        first = video_repo.episode_takes(session, novela.id, 1)[0]
+    assert first.status == "planned" and first.validated_by_agent == "integrator"
+    next(b for b in at.button if b.label.startswith("Review and generate")).click().run()
+    next(b for b in at.button if b.label == "Confirm and generate").click().run()
+    assert not at.exception
+    with app_env.db.session() as session:
+        assert video_repo.get(session, first.id).status == "reserved"

@@ -22,10 +22,11 @@ K1 = 1.5
 B = 0.75
 PASSAGE_CHARS = 900  # paragraphs are merged up to about this length
 SNIPPET_CHARS = 320
-STOP_WORDS = frozenset(
-    "a an and are as at be by can do does for from how i in is it its my of on or so the this to was what "
-    "when where which who why will with you your".split()
-)
+STOP_WORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
+    "i", "in", "is", "it", "its", "my", "of", "on", "or", "so", "the", "this", "to", "was",
+    "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
+))  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9]+(?:[._*:/-][a-z0-9]+)*")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
@@ -134,11 +135,11 @@ def _pieces(section: str) -> list[str]:
         if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
             pieces.extend(f"{lines[0]}\n{row}" for row in lines[2:])
             continue
-        paragraph = paragraph.strip()
-        if current and len(current) + len(paragraph) > PASSAGE_CHARS:
+        text = paragraph.strip()
+        if current and len(current) + len(text) > PASSAGE_CHARS:
             pieces.append(current)
             current = ""
-        current = f"{current}\n\n{paragraph}".strip() if paragraph else current
+        current = f"{current}\n\n{text}".strip() if text else current
     if current:
         pieces.append(current)
     return pieces

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from vsl.agents.bus import BusMessage
 from vsl.agents.llm import AgentProfile, LlmClient, ToolSpec
-from vsl.agents.script_writer import CallContext, brief_input, clip
+from vsl.agents.param_fixes import as_number, fix_parameters, fix_prompt
+from vsl.agents.script_writer import CallContext, brief_input
 from vsl.catalog import (
-    ParamSpec,
     PlanInput,
     aspect_ratio_choices,
     duration_choices,
@@ -26,145 +26,20 @@ from vsl.catalog import (
     get_catalog,
     params_for,
     resolution_choices,
-    validate,
-    validate_prompt,
     video_cost,
 )
-from vsl.catalog.validation import check_value, url_problem
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
 from vsl.jobs import actions
 from vsl.jobs.actions import Mode, Target
 from vsl.jobs.states import LABELS, JobStatus
 from vsl.money import ZERO, usd
+from vsl.novelas import service
+from vsl.novelas.service import NovelaNotFound
+from vsl.novelas.validation import NovelaInvalid
 from vsl.providers.registry import ProviderRegistry
 
-SHAPE_PARAMS = frozenset({"aspect_ratio", "size"})  # changing these would change the series' picture format
 REGENERATION_ALLOWANCE = Decimal("0.2")  # budget suggestion: one extra take in five
-
-
-class _Drop:
-    """Marker: a value that cannot be repaired, so the parameter is left out."""
-
-
-DROP = _Drop()
-
-
-@dataclass
-class Fix:
-    params: dict[str, Any]
-    changes: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip().rstrip("s"))
-    except ValueError:
-        return None
-
-
-def _nearest_choice(param: ParamSpec, value: Any) -> Any:
-    choices = list(param.choices or ())
-    wanted = _number(value)
-    numeric = [c for c in choices if _number(c) is not None and not isinstance(c, str)]
-    if wanted is not None and numeric:
-        return min(numeric, key=lambda c: (abs(float(c) - wanted), -float(c)))  # ties go to the longer/larger
-    text = str(value).strip().casefold()
-    same = next((c for c in choices if str(c).casefold() == text), None)
-    return same if same is not None else (param.default if param.default is not None else DROP)
-
-
-def _repair(param: ParamSpec, value: Any) -> Any:
-    """The nearest valid value for `param`, or DROP when there is none."""
-    if param.type == "enum":
-        return _nearest_choice(param, value)
-    if param.type in ("int", "float"):
-        number = _number(value)
-        if number is None or not math.isfinite(number):
-            return param.default if param.default is not None else DROP
-        low = param.minimum if param.minimum is not None else number
-        high = param.maximum if param.maximum is not None else number
-        bounded = min(max(number, low), high)
-        return round(bounded) if param.type == "int" else bounded
-    if param.type == "bool":
-        text = str(value).strip().lower()
-        return True if text in {"true", "1", "yes"} else False if text in {"false", "0", "no"} else DROP
-    if param.type == "str" and isinstance(value, str):
-        return clip(value, param.max_length)
-    if param.type == "url_list" and isinstance(value, list | tuple):
-        urls = [v for v in value if url_problem(v) is None]
-        return urls[: param.max_items] if param.max_items else urls
-    return DROP
-
-
-def _set_or_drop(values: dict[str, Any], param: ParamSpec, fixed: Any, spec_name: str) -> str:
-    old = values[param.name]
-    if fixed is DROP:
-        del values[param.name]
-        return f"removed {param.name} {_short(old)}: it is not a valid value for {spec_name}"
-    values[param.name] = fixed
-    return f"{param.name} {_short(old)} → {_short(fixed)} (nearest value {spec_name} accepts)"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-def _apply_constraints(model_id: str, values: dict[str, Any]) -> list[str]:
-    spec = get_catalog().get(model_id)
-    changes: list[str] = []
-    for rule in spec.constraints:
-        if rule.param not in values:
-            continue
-        if rule.kind == "ignored_with" and rule.when_present in values:
-            del values[rule.param]
-            changes.append(f"removed {rule.param}: {spec.display_name} ignores it when {rule.when_present} is given")
-        elif rule.kind == "only_with":
-            unmet = {k: v for k, v in rule.requires.items() if values.get(k, _default(spec, k)) != v}
-            if not unmet:
-                continue
-            needs = ", ".join(f"{k} {v}" for k, v in rule.requires.items())
-            if SHAPE_PARAMS & set(unmet):
-                del values[rule.param]
-                changes.append(f"removed {rule.param}: it needs {needs}, and the take keeps its picture format")
-            else:
-                for key, value in unmet.items():
-                    changes.append(f"{key} {_short(values.get(key))} → {_short(value)}: {rule.param} needs {needs}")
-                    values[key] = value
-    return changes
-
-
-def _default(spec: Any, name: str) -> Any:
-    param = spec.param(name)
-    return param.default if param is not None else None
-
-
-def fix_parameters(model_id: str, params: dict[str, Any]) -> Fix:
-    """Repair `params` for `model_id` as far as possible; `problems` is what is still wrong afterwards."""
-    spec = get_catalog().get(model_id)
-    values = {k: v for k, v in params.items() if v is not None}
-    changes = [f"removed {name}, which {spec.display_name} does not take" for name in values if not spec.param(name)]
-    values = {k: v for k, v in values.items() if spec.param(k)}
-    for param in spec.parameters:
-        if param.name in values and check_value(spec, param, values[param.name]) is not None:
-            changes.append(_set_or_drop(values, param, _repair(param, values[param.name]), spec.display_name))
-    changes += _apply_constraints(model_id, values)
-    return Fix(values, changes, validate(model_id, values))
-
-
-def fix_prompt(model_id: str, prompt: str) -> Fix:
-    """The prompt cut to the model's limit (with a note); problems when a required prompt is empty."""
-    spec = get_catalog().get(model_id)
-    limit = spec.prompt.max_length if spec.prompt else None
-    fixed = clip(prompt.strip(), limit)
-    changes = [f"prompt shortened from {len(prompt)} to {len(fixed)} characters ({spec.display_name} takes {limit})"]
-    return Fix({"prompt": fixed}, changes if fixed != prompt.strip() else [], validate_prompt(model_id, fixed))
 
 
 # -- one take to prepare ------------------------------------------------------------------------------------
@@ -219,7 +94,12 @@ class PreparedTake:
 
 
 def _schema(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 _STRING = {"type": "string"}
@@ -284,7 +164,12 @@ class IntegratorTools:
     def validate_parameters(self, model_id: str, params_json: str) -> dict[str, Any]:
         fix = fix_parameters(model_id, _params(params_json))
         self._note(fix.changes)
-        return {"valid": not fix.problems, "params": fix.params, "changes": fix.changes, "problems": fix.problems}
+        return {
+            "valid": not fix.problems,
+            "params": fix.params,
+            "changes": fix.changes,
+            "problems": fix.problems,
+        }
 
     def calculate_cost(self, model_id: str, params_json: str) -> dict[str, Any]:
         params = _params(params_json)
@@ -330,7 +215,10 @@ class IntegratorTools:
             self._store_plan(final_prompt, fix.params)
             target = Target(request.video_id)
         else:
-            target = Target(request.video_id, "new_take", prompt=final_prompt, params=fix.params)
+            target = Target(
+                request.video_id, "new_take", prompt=final_prompt, params=fix.params,
+                negative_prompt=request.negative_prompt, details=request.details, title=request.title,
+            )  # fmt: skip
         quote = actions.quote(self.db, self.registry, [target])
         self.prepared = PreparedTake(target, quote.total, quote.fits, tuple(self.changes))
         return {
@@ -366,17 +254,13 @@ class IntegratorTools:
     def _store_plan(self, prompt: str, params: dict[str, Any]) -> None:
         """Write the drafted prompt and fixed parameters onto the planned take (planning, not spending)."""
         request = self.request
-        with self.db.write() as session:
-            video = video_repo.get(session, request.video_id, lock=True)
-            if video is None or video.status != JobStatus.PLANNED:
-                raise ValueError(f"Take {request.video_id} is no longer planned; it cannot be re-drafted.")
-            video.script_prompt = prompt
-            video.negative_prompt = request.negative_prompt
-            video.title = request.title[:200] or video.title
-            video.scene_details = {**video.scene_details, **request.details}
-            video.model_parameters = params
-            video.created_by_agent = request.created_by or video.created_by_agent
-            video.validated_by_agent = "integrator"
+        try:
+            service.revise_planned_take(
+                self.db, request.video_id, prompt, negative_prompt=request.negative_prompt, title=request.title,
+                details=request.details, params=params, created_by=request.created_by, validated_by="integrator",
+            )  # fmt: skip
+        except (NovelaInvalid, NovelaNotFound) as exc:
+            raise ValueError(f"Take {request.video_id} cannot be re-drafted: {exc}") from exc
 
 
 def _params(params_json: str | dict[str, Any]) -> dict[str, Any]:
@@ -399,9 +283,9 @@ def _nearest_in(options: list[Any], wanted: Any, prefer: Any = None) -> Any:
         return wanted
     if prefer in options:
         return prefer
-    number = _number(wanted)
-    if number is not None and all(_number(o) is not None for o in options):
-        return min(options, key=lambda o: (abs(_number(o) - number), -_number(o)))  # type: ignore[operator]
+    number = as_number(wanted)
+    if number is not None and all(as_number(o) is not None for o in options):
+        return min(options, key=lambda o: (abs(as_number(o) - number), -as_number(o)))  # type: ignore[operator]
     return options[0]
 
 
@@ -491,7 +375,12 @@ class Integrator:
         assert prepared is not None
         target = prepared.target
         return {
-            "target": {"video_id": target.video_id, "mode": target.mode, "prompt": target.prompt, "params": target.params},
+            "target": {
+                "video_id": target.video_id,
+                "mode": target.mode,
+                "prompt": target.prompt,
+                "params": target.params,
+            },
             "cost_usd": str(prepared.cost),
             "cost": usd(prepared.cost),
             "fits": prepared.fits,

@@ -85,8 +85,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="rewrite_prompt",
         doc_query="content policy prompt safety",
         codes=frozenset({"content_policy", "content_filter", "safety", "nsfw", "moderation"}),
-        pattern=_p(r"content[ _-]?polic|flagged|nsfw|safety (?:filter|check|system)|sensitive|moderation|"
-                   r"prohibited|violat(?:es|ion)"),
+        pattern=_p(
+            r"content[ _-]?polic|flagged|nsfw|safety (?:filter|check|system)|sensitive|moderation|"
+            r"prohibited|violat(?:es|ion)"
+        ),
         providers=frozenset({"replicate", "lambda"}),
     ),
     KnownFailure(
@@ -114,8 +116,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="fix_parameters",
         doc_query="parameters allowed values duration resolution aspect_ratio",
         codes=frozenset({"invalid_params", "invalid_parameters", "validationerror", "validation_error", "400", "422"}),
-        pattern=_p(r"must be one of|invalid (?:param|value|input|argument)|validation ?error|unsupported|"
-                   r"out of range|is required|unknown parameter|http 4(?:00|22)"),
+        pattern=_p(
+            r"must be one of|invalid (?:param|value|input|argument)|validation ?error|unsupported|"
+            r"out of range|is required|unknown parameter|http 4(?:00|22)"
+        ),
     ),
     KnownFailure(
         id="timeout",
@@ -131,8 +135,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="retry",
         doc_query="timeout 29 s processing stuck deadline",
         codes=frozenset({"timeout", "timed_out", "deadline_exceeded", "504"}),
-        pattern=_p(r"time[ds]?[ -]?out|deadline|stuck|not finished after|took too long|did not answer|"
-                   r"gateway|\b504\b"),
+        pattern=_p(
+            r"time[ds]?[ -]?out|deadline|stuck|not finished after|took too long|did not answer|"
+            r"gateway|\b504\b"
+        ),
         stages=frozenset({"status"}),
     ),
     KnownFailure(
@@ -163,8 +169,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="fix_settings",
         doc_query="budget reserve price cost per second",
         codes=frozenset({"budget", "budget_exceeded", "insufficient_credit", "payment_required", "402"}),
-        pattern=_p(r"budget|insufficient (?:credit|funds|balance)|payment required|billing|spend(?:ing)? limit|"
-                   r"\b402\b"),
+        pattern=_p(
+            r"budget|insufficient (?:credit|funds|balance)|payment required|billing|spend(?:ing)? limit|"
+            r"\b402\b"
+        ),
     ),
     KnownFailure(
         id="output_expired",
@@ -198,8 +206,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="check_provider",
         doc_query="Idempotency-Key clientRequestId same jobId never resubmit",
         codes=frozenset({"unknown", "submit_outcome_unknown", "outcome_unknown"}),
-        pattern=_p(r"outcome unknown|unknown (?:submission|outcome)|may or may not have accepted|"
-                   r"stopped while submitting"),
+        pattern=_p(
+            r"outcome unknown|unknown (?:submission|outcome)|may or may not have accepted|"
+            r"stopped while submitting"
+        ),
         weight=4.0,
     ),
     KnownFailure(
@@ -216,7 +226,9 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         remedy="fix_settings",
         doc_query="S3 bucket storage output s3Key",
         codes=frozenset({"storage", "nosuchbucket", "nosuchkey", "s3_error"}),
-        pattern=_p(r"nosuchbucket|nosuchkey|not in the bucket|storage|\bs3\b|no space|disk full|could not (?:write|save)"),
+        pattern=_p(
+            r"nosuchbucket|nosuchkey|not in the bucket|storage|\bs3\b|no space|disk full|could not (?:write|save)"
+        ),
         stages=frozenset({"store"}),
     ),
 )
@@ -261,7 +273,3 @@ def diagnose(facts: FailureFacts) -> Match:
     """The best known failure for `facts`, or the 'unrecognised' entry."""
     found = match(facts)
     return found[0] if found else Match(UNKNOWN, 0.0)
-
-
-def by_id(failure_id: str) -> KnownFailure:
-    return next((k for k in KNOWN_FAILURES if k.id == failure_id), UNKNOWN)

@@ -18,6 +18,7 @@ from vsl.agents.story import CharacterSheet, EpisodeOutline, StoryBible
 from vsl.catalog import duration_choices, get_catalog
 from vsl.db.engine import Database
 from vsl.novelas import service
+from vsl.novelas.validation import MAX_CHARACTERS
 
 _TEXT = {"type": "string"}
 _TEXTS = {"type": "array", "items": _TEXT}
@@ -80,14 +81,28 @@ SEASON_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"number": {"type": "integer"}, "title": _TEXT, "outline": _TEXT, "beats": _TEXTS},
+                "properties": {
+                    "number": {"type": "integer"},
+                    "title": _TEXT,
+                    "outline": _TEXT,
+                    "beats": _TEXTS,
+                },
                 "required": ["number", "title", "outline", "beats"],
                 "additionalProperties": False,
             },
         },
         "first_episode_scenes": {"type": "array", "items": SCENE_SCHEMA},
     },
-    "required": ["title", "genre", "description", "tone", "setting", "characters", "episodes", "first_episode_scenes"],
+    "required": [
+        "title",
+        "genre",
+        "description",
+        "tone",
+        "setting",
+        "characters",
+        "episodes",
+        "first_episode_scenes",
+    ],
     "additionalProperties": False,
 }
 
@@ -183,6 +198,7 @@ class SceneBrief:
     current: dict[str, str] = field(default_factory=dict)  # the prompt being revised, if any
     feedback: str = ""
     diagnosis: str = ""
+    remedy: str = ""  # the knowledge base's remedy when revising after a failure, e.g. "rewrite_prompt"
 
     @property
     def beat(self) -> str:
@@ -199,7 +215,12 @@ class SceneBrief:
             "tone": self.bible.tone,
             "setting": self.bible.setting,
             "characters": [
-                {"name": c.name, "look": c.look, "voice": c.voice, "has_reference_image": bool(c.reference_image)}
+                {
+                    "name": c.name,
+                    "look": c.look,
+                    "voice": c.voice,
+                    "has_reference_image": bool(c.reference_image),
+                }
                 for c in self.bible.characters
             ],
             "episode_outline": outline.outline if outline else "",
@@ -209,6 +230,7 @@ class SceneBrief:
             "current": self.current or None,
             "user_feedback": self.feedback,
             "failure_diagnosis": self.diagnosis,
+            "remedy": self.remedy,
         }
 
 
@@ -321,7 +343,7 @@ def tidy_season(raw: dict[str, Any], brief: SeasonBrief) -> tuple[dict[str, Any]
         {"name": _text(c.get("name"))[:60], "look": _text(c.get("look")), "voice": _text(c.get("voice"))}
         for c in raw.get("characters") or []
         if isinstance(c, dict) and _text(c.get("name"))
-    ]
+    ][:MAX_CHARACTERS]
     season = {
         "title": _text(raw.get("title"))[:120] or brief.premise[:60] or "Untitled novela",
         "genre": _text(raw.get("genre"))[:60],
@@ -367,9 +389,7 @@ class ScriptWriter:
             return self.plan_season(message.content, ctx)
         if message.action == "write_scene":
             return self.write_scene(message.content, ctx)
-        raise ValueError(
-            f"The Script Writer cannot do {message.action!r}; it does plan_season and write_scene."
-        )
+        raise ValueError(f"The Script Writer cannot do {message.action!r}; it does plan_season and write_scene.")
 
     def plan_season(self, content: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         """content: premise, episodes, scenes, model_id → the season, its bible and episode 1's scenes."""
@@ -393,7 +413,7 @@ class ScriptWriter:
         return {"season": season, "bible": bible.to_json(), "notes": notes, "offline": self.offline}
 
     def write_scene(self, content: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
-        """content: novela_id, episode, scene, model_id, optional current/feedback/diagnosis → a scene prompt.
+        """content: novela_id, episode, scene, model_id, optional current/feedback/diagnosis/remedy → a scene.
 
         The scene's summary goes into the novela's story bible for the scenes after it.
         """
@@ -409,6 +429,7 @@ class ScriptWriter:
             current=dict(content.get("current") or {}),
             feedback=str(content.get("feedback") or ""),
             diagnosis=str(content.get("diagnosis") or ""),
+            remedy=str(content.get("remedy") or ""),
         )
         scene = tidy_scene(self.drafter.write_scene(brief, ctx), brief)
         bible.remember(brief.episode, brief.scene, scene["summary"])

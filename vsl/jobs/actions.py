@@ -36,6 +36,9 @@ class Target:
     mode: Mode = "generate"
     prompt: str | None = None  # new take only: a revised prompt
     params: dict[str, Any] | None = None  # new take only: revised model parameters
+    negative_prompt: str | None = None  # new take only
+    details: dict[str, Any] | None = None  # new take only: camera, characters, cues, continuity notes
+    title: str | None = None  # new take only
 
 
 @dataclass(frozen=True)
@@ -151,10 +154,10 @@ def _new_take(session: Session, source: NovelaVideo, target: Target) -> NovelaVi
         episode_number=source.episode_number,
         scene_number=source.scene_number,
         take=take + 1,
-        title=source.title,
+        title=(target.title or source.title)[:200],
         script_prompt=target.prompt if target.prompt is not None else source.script_prompt,
-        negative_prompt=source.negative_prompt,
-        scene_details=dict(source.scene_details),
+        negative_prompt=target.negative_prompt if target.negative_prompt is not None else source.negative_prompt,
+        scene_details={**source.scene_details, **(target.details or {})},
         model_id=source.model_id,
         model_parameters=dict(target.params if target.params is not None else source.model_parameters),
         created_by_agent=source.created_by_agent,

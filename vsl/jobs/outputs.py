@@ -14,8 +14,9 @@ from vsl.db.models import MediaItem, NovelaVideo
 from vsl.media.ffmpeg import MediaError, probe
 from vsl.media.thumbnails import make_thumbnail
 from vsl.providers.base import JobSnapshot
-from vsl.storage.base import Storage, StorageError
+from vsl.storage.base import ObjectInfo, Storage, StorageError
 from vsl.storage.fetch import download
+from vsl.storage.s3 import S3Storage
 
 
 class StageError(Exception):
@@ -47,8 +48,8 @@ def media_key(video: NovelaVideo, suffix: str = "mp4") -> str:
 def store_output(video: NovelaVideo, snap: JobSnapshot, storage: Storage) -> StoredOutput:
     """Put the finished output in storage (or reference it where it already is) and make its thumbnail."""
     with tempfile.TemporaryDirectory(prefix="vsl-out-") as tmp:
-        local, key = _materialise(video, snap, storage, Path(tmp))
-        info = storage.info(key)
+        local, info = _materialise(video, snap, storage, Path(tmp))
+        key = info.key
         duration = snap.duration_seconds
         warning = None
         try:
@@ -59,15 +60,16 @@ def store_output(video: NovelaVideo, snap: JobSnapshot, storage: Storage) -> Sto
     return StoredOutput(key, info.size, duration, snap.content_type or "video/mp4", thumb_key, warning)
 
 
-def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: Path) -> tuple[Path, str]:
-    """A local copy of the output for probing, and the key under which storage holds it."""
+def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: Path) -> tuple[Path, ObjectInfo]:
+    """A local copy of the output for probing, and the stored object (whose key the library records)."""
     local = tmp / "output.mp4"
-    if snap.output_key and storage.mode == "s3":
+    if snap.output_key and isinstance(storage, S3Storage):
         try:
-            storage.download_to(snap.output_key, local)  # referenced, not copied: we only read it
+            info = storage.reference(snap.output_key)  # referenced, not copied: we only read it
+            storage.download_to(info.key, local)
         except StorageError as exc:
-            raise StageError("store", f"the output {snap.output_key} is not in the bucket: {exc}") from exc
-        return local, snap.output_key
+            raise StageError("store", f"the output {snap.output_key} could not be read from the bucket: {exc}") from exc
+        return local, info
     if snap.output_path:
         local = Path(snap.output_path)
     elif snap.output_url:
@@ -77,12 +79,10 @@ def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: P
             raise StageError("download", str(exc)) from exc
     else:
         raise StageError("download", "the provider reported success but gave no output")
-    key = media_key(video)
     try:
-        storage.put_file(key, local, snap.content_type or "video/mp4")
+        return local, storage.put_file(media_key(video), local, snap.content_type or "video/mp4")
     except StorageError as exc:
         raise StageError("store", str(exc)) from exc
-    return local, key
 
 
 def _thumbnail(key: str, local: Path, storage: Storage, tmp: Path) -> str:

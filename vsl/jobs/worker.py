@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,6 +32,7 @@ from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
 from vsl.providers.base import (
     JobSnapshot,
+    ProviderConflict,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
@@ -69,31 +71,45 @@ class Worker:
         self.config = config or WorkerConfig()
         self.clock = clock
         self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="vsl-job")
+        # SQLite has one writer at a time: this process's threads queue here instead of in SQLite's busy handler,
+        # whose back-off sleeps (up to 100 ms each) would otherwise throttle a busy worker.
+        self._sqlite_writer = threading.Lock() if db.is_sqlite else None
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
         """Claim due jobs and advance each once; returns how many were advanced."""
-        ids = self._claim()
+        ids = self._claim(self.config.concurrency * 4)
         list(self._pool.map(self._advance_safely, ids))
         return len(ids)
 
     def run(self, stop: threading.Event) -> None:
+        """Keep up to `concurrency` jobs advancing until `stop` is set.
+
+        A slot is refilled as soon as its job is done, so one slow job (a download, a thumbnail) never holds
+        back the polls of the others, as waiting for a whole batch would.
+        """
+        running: set[Future[None]] = set()
         while not stop.is_set():
+            free = self.config.concurrency - len(running)
             try:
-                advanced = self.step()
+                claimed = self._claim(free) if free else []
             except Exception:  # a database outage must not kill the loop
-                log.exception("worker step failed")
-                advanced = 0
-            if not advanced:
+                log.exception("claiming jobs failed")
+                claimed = []
+            running |= {self._pool.submit(self._advance_safely, video_id) for video_id in claimed}
+            if running:
+                _, running = wait(running, timeout=self.config.idle_s, return_when=FIRST_COMPLETED)
+            else:
                 stop.wait(self.config.idle_s)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _claim(self) -> list[int]:
+    def _claim(self, limit: int) -> list[int]:
+        """Lease up to `limit` due jobs to this worker (another worker skips them until the lease ends)."""
         now = self.clock()
-        with self.db.write() as session:
-            rows = video_repo.claim(session, [s.value for s in ACTIVE], now, self.config.concurrency * 4)
+        with self._transaction() as session:
+            rows = video_repo.claim(session, [s.value for s in ACTIVE], now, limit)
             for video in rows:
                 video.next_poll_at = now + timedelta(seconds=self.config.lease_s)
             return [v.id for v in rows]
@@ -121,9 +137,15 @@ class Worker:
             handler(video)
 
     # ── helpers that write ────────────────────────────────────────────────────────────────────────
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """`Database.write()`, taken in turn by this process's threads on SQLite."""
+        with self._sqlite_writer or nullcontext(), self.db.write() as session:
+            yield session
+
     def _write(self, video_id: int, expect: set[str], fn: Callable[[Session, NovelaVideo], Any]) -> bool:
         """Run `fn` on the locked row if its status is still one of `expect` (the user may have acted)."""
-        with self.db.write() as session:
+        with self._transaction() as session:
             video = video_repo.get(session, video_id, lock=True)
             if video is None or video.status not in expect:
                 return False
@@ -158,12 +180,12 @@ class Worker:
 
     # ── submit ────────────────────────────────────────────────────────────────────────────────────
     def _submit(self, video: NovelaVideo) -> None:
-        if video.cancel_requested:
-            self._write(video.id, {"reserved"}, self._cancel_before_submit)
-            return
-        with self.db.write() as session:
+        with self._transaction() as session:
             row = video_repo.get(session, video.id, lock=True)
             if row is None or row.status != JobStatus.RESERVED:
+                return
+            if row.cancel_requested and not _maybe_sent(session, row):
+                self._cancel_before_submit(session, row)
                 return
             transitions.move(session, row, "submitting", f"submitting to {row.provider}")
             row.next_poll_at = self.clock() + timedelta(seconds=self.config.lease_s)
@@ -238,16 +260,21 @@ class Worker:
 
     # ── poll and store ────────────────────────────────────────────────────────────────────────────
     def _poll(self, video: NovelaVideo) -> None:
-        provider = self.registry.get(video.provider or "local")
         if video.cancel_requested and video.status in {"queued", "running"}:
             self._cancel_requested(video)
             return
+        self._check(video)
+
+    def _check(self, video: NovelaVideo) -> None:
+        """Ask the provider for the job's status (one request) and act on the answer."""
         try:
-            snap = provider.status(video.job_id or "")
+            snap = self.registry.get(video.provider or "local").status(video.job_id or "")
         except ProviderNotFound as exc:
             message, code = exc.message, exc.code
             self._write(
-                video.id, {"queued", "running", "storing"}, lambda s, v: self._fail(s, v, "status", message, code)
+                video.id,
+                {"queued", "running", "storing"},
+                lambda s, v: self._fail(s, v, "status", message, code),
             )
             return
         except ProviderError as exc:
@@ -277,9 +304,7 @@ class Worker:
     def _apply(self, video: NovelaVideo, snap: JobSnapshot) -> None:
         if snap.state == ProviderState.SUCCEEDED:
             moved = video.status == "storing" or self._write(
-                video.id,
-                {"queued", "running"},
-                lambda s, v: transitions.move(s, v, "storing", "finished at the provider; saving", snap.raw),
+                video.id, {"queued", "running"}, lambda s, v: self._to_storing(s, v, snap)
             )
             if moved:
                 self._store(video.id, snap)
@@ -299,26 +324,20 @@ class Worker:
             )
         elif snap.state == ProviderState.CANCELED:
             self._write(video.id, {"queued", "running"}, lambda s, v: self._canceled(s, v, snap))
+        elif self._past_deadline(video):
+            self._stuck(video, snap)
         else:
             self._write(video.id, {"queued", "running"}, lambda s, v: self._in_progress(s, v, snap))
+
+    def _to_storing(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
+        video.poll_attempts = 0  # from here on it counts store tries
+        transitions.move(session, video, "storing", "finished at the provider; saving", snap.raw)
 
     def _canceled(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
         self._release(session, video)
         transitions.move(session, video, "canceled", f"canceled at {video.provider}", snap.raw)
 
     def _in_progress(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
-        if self._past_deadline(video):
-            minutes = get_catalog().get(video.model_id).max_runtime_s // 60
-            self._fail(
-                session,
-                video,
-                "status",
-                f"still not finished after {minutes} minutes; treated as stuck",
-                "timeout",
-                payload=snap.raw,
-            )
-            self._try_cancel(video)
-            return
         if snap.state == ProviderState.RUNNING and video.status == "queued":
             transitions.move(session, video, "running", "started", snap.raw)
         if snap.progress is not None:
@@ -326,18 +345,32 @@ class Worker:
         video.poll_attempts += 1
         video.next_poll_at = self._later(video.poll_attempts)
 
-    def _try_cancel(self, video: NovelaVideo) -> None:
-        try:
-            self.registry.get(video.provider or "local").cancel(video.job_id or "")
-        except ProviderError:
-            log.info("could not cancel stuck job %s", video.job_id)
+    def _stuck(self, video: NovelaVideo, snap: JobSnapshot) -> None:
+        """Past the model's max runtime: mark failed, then (outside the transaction) cancel it at the provider."""
+        minutes = get_catalog().get(video.model_id).max_runtime_s // 60
+        message = f"still not finished after {minutes} minutes; treated as stuck"
+        failed = self._write(
+            video.id,
+            {"queued", "running"},
+            lambda s, v: self._fail(s, v, "status", message, "timeout", payload=snap.raw),
+        )
+        if failed:
+            try:
+                self.registry.get(video.provider or "local").cancel(video.job_id or "")
+            except ProviderError:
+                log.info("could not cancel stuck job %s", video.job_id)
 
     def _cancel_requested(self, video: NovelaVideo) -> None:
+        """The user asked to cancel before the job id was known; now it is, so cancel at the provider."""
         try:
             snap = self.registry.get(video.provider or "local").cancel(video.job_id or "")
-        except ProviderError as exc:
-            snap = JobSnapshot(video.job_id or "", ProviderState.CANCELED, error_message=str(exc))
-        self._write(video.id, {"queued", "running"}, lambda s, v: self._canceled(s, v, snap))
+        except ProviderConflict:  # it finished first: store what was paid for, like any finished job
+            self._check(video)
+            return
+        except ProviderError as exc:  # the job may still run (and charge): try again later
+            self._status_error(video, exc)
+            return
+        self._apply(video, snap)
 
     def _store(self, video_id: int, snap: JobSnapshot) -> None:
         with self.db.session() as session:
@@ -363,6 +396,9 @@ class Worker:
         self._write(video_id, {"storing"}, apply)
 
     def _complete(self, session: Session, video: NovelaVideo, snap: JobSnapshot, out: StoredOutput) -> None:
+        # The novela is locked before the media row is inserted: that insert's foreign key share-locks the novela,
+        # and two takes completing at once would then deadlock upgrading their share locks (PostgreSQL).
+        novela = novela_repo.get(session, video.novela_id, lock=True)
         record_media(session, video, out)
         video.s3_key = out.key
         video.thumbnail_key = out.thumbnail_key
@@ -371,7 +407,6 @@ class Worker:
         video.progress = 100
         video.completed_at = self.clock()
         video.next_poll_at = None
-        novela = novela_repo.get(session, video.novela_id, lock=True)
         budget.settle(novela, video, self._actual_cost(video, snap, out.duration_s))  # type: ignore[arg-type]
         novela.created_videos += 1  # type: ignore[union-attr]
         if out.warning:
@@ -386,6 +421,15 @@ class Worker:
         return actual_video_cost(
             video.model_id, video.model_parameters, output_seconds=duration, predict_time=snap.predict_time
         )
+
+
+def _maybe_sent(session: Session, video: NovelaVideo) -> bool:
+    """Whether an earlier submit of this take may have reached the provider (its outcome was unknown).
+
+    Such a take is back in `reserved` only because the user chose to resubmit it with the same request id:
+    a pending cancel must then wait for the job id that resubmission returns, or the job would run unseen.
+    """
+    return any(e.to_status == JobStatus.UNKNOWN for e in video_repo.events(session, video.id))
 
 
 def _safe(payload: Any) -> Any:

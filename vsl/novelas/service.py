@@ -119,8 +119,9 @@ def default_prompt(novela: Novela, episode: int, scene: int) -> str:
     return f"{story} Episode {episode}, scene {scene}."
 
 
-def update_scene(db: Database, video_id: int, prompt: str, negative_prompt: str = "") -> NovelaVideo:
-    """Edit the prompt of a take that has not been generated yet."""
+def revise_planned_take(db: Database, video_id: int, prompt: str, **changes: Any) -> NovelaVideo:
+    """Rewrite a take that has not been generated yet (prompt, and optionally negative_prompt, title,
+    details, params, created_by, validated_by). Planning only: nothing is spent."""
     problem = validation.text_problem("Prompt", prompt, validation.MAX_TEXT, required=True)
     if problem:
         raise NovelaInvalid({"prompt": problem})
@@ -130,8 +131,22 @@ def update_scene(db: Database, video_id: int, prompt: str, negative_prompt: str 
             raise NovelaNotFound("That scene no longer exists.")
         if video.status != "planned":
             raise NovelaInvalid({"prompt": "Only a scene that has not been generated can be edited; regenerate it."})
-        video.script_prompt, video.negative_prompt = prompt, negative_prompt
+        video.script_prompt = prompt
+        _apply_revision(video, changes)
         return video
+
+
+def _apply_revision(video: NovelaVideo, changes: dict[str, Any]) -> None:
+    if "negative_prompt" in changes:
+        video.negative_prompt = changes["negative_prompt"]
+    if changes.get("title"):
+        video.title = changes["title"][:200]
+    if changes.get("details"):
+        video.scene_details = {**video.scene_details, **changes["details"]}
+    if changes.get("params") is not None:
+        video.model_parameters = changes["params"]
+    video.created_by_agent = changes.get("created_by") or video.created_by_agent
+    video.validated_by_agent = changes.get("validated_by") or video.validated_by_agent
 
 
 def _plan_episode(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from vsl.agents import flows
+from vsl.agents.team import Team
 from vsl.db import video_repo
 from vsl.db.models import Novela, NovelaVideo
 from vsl.jobs import actions
@@ -18,7 +21,7 @@ from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
 from vsl.novelas.validation import NovelaInvalid
 from vsl.providers.registry import PROVIDER_LABELS
-from vsl.ui import spend
+from vsl.ui import agents, spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, status_badge
 
@@ -81,7 +84,7 @@ def _prompt(take: NovelaVideo) -> None:
         prompt = st.text_area("Prompt", take.script_prompt, key=f"prompt_{take.id}", label_visibility="collapsed")
         if prompt != take.script_prompt and st.button("Save prompt", key=f"save_{take.id}"):
             try:
-                service.update_scene(get_runtime().db, take.id, prompt, take.negative_prompt)
+                service.revise_planned_take(get_runtime().db, take.id, prompt)
             except (NovelaInvalid, NovelaNotFound) as exc:
                 st.error(str(exc))
                 return
@@ -137,17 +140,37 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
         spend.ask([Target(take.id)], f"Generate E{take.episode_number} S{take.scene_number}")
     if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
         with c1.popover("Regenerate", width="stretch"):
-            prompt = st.text_area("Prompt for the new take", take.script_prompt, key=f"regen_p_{take.id}")
-            if st.button("Price the new take", key=f"regen_{take.id}", width="stretch"):
-                spend.ask(
-                    [Target(take.id, "new_take", prompt=prompt)],
-                    f"New take of E{take.episode_number} S{take.scene_number} (the old one is kept)",
-                )
+            _regenerate(take)
     if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
         runtime = get_runtime()
         _after(actions.cancel(runtime.db, runtime.registry, take.id))
     if status == JobStatus.COMPLETED and c2.button("In library", key=f"lib_{take.id}", width="stretch"):
         st.switch_page("pages/library.py", query_params={"video": str(take.id)})
+
+
+def _regenerate(take: NovelaVideo) -> None:
+    """A new take (the old one is kept): with your own prompt, or revised by the agents from your feedback."""
+    prompt = st.text_area("Prompt for the new take", take.script_prompt, key=f"regen_p_{take.id}")
+    if st.button("Price the new take", key=f"regen_{take.id}", width="stretch"):
+        spend.ask(
+            [Target(take.id, "new_take", prompt=prompt)],
+            f"New take of E{take.episode_number} S{take.scene_number} (the old one is kept)",
+        )
+    feedback = st.text_input("…or tell the agents what to change", key=f"regen_f_{take.id}", max_chars=2000)
+    if st.button("Revise with the agents", key=f"regen_a_{take.id}", width="stretch", disabled=not feedback):
+        run_flow(lambda team: flows.regenerate(team, take.id, feedback))
+
+
+def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:
+    """Run an agent flow and show its proposal for confirmation; agent errors are shown, never hidden."""
+    team = agents.team_or_stop()
+    try:
+        with st.spinner("The agents are drafting…"):
+            agents.keep_proposal(flow(team))
+    except agents.AGENT_ERRORS as exc:
+        st.error(str(exc), icon=":material/warning:")
+        return
+    st.rerun()
 
 
 def _after(message: str) -> None:
