@@ -1,1 +1,1 @@
-"""The agents: the GPT-5 client, the message bus between agents, and (later) the agents themselves."""
+"""The agents: the GPT-5 client, the persisted message bus, the three agents, offline drafting and the flows."""
