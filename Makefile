@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench worker demo clean
+.PHONY: run test lint bench worker demo screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: lint
 
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+screenshots: $(VENV)/.dev
+	VSL_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage coverage.xml

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from vsl.ui.runtime import get_runtime
 from vsl.ui.widgets import mode_banner
 
-st.set_page_config(page_title="VSL Studio", page_icon=":material/movie:", layout="wide")
+ICON = Path(__file__).parent / "vsl" / "ui" / "assets" / "icon.png"  # a local file: no favicon from a CDN
+st.set_page_config(page_title="VSL Studio", page_icon=str(ICON), layout="wide")
 
 runtime = get_runtime()
 pages = {

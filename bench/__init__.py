@@ -24,6 +24,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": _proc_field("/proc/cpuinfo", "model name"),
         "cpus": os.cpu_count(),
         "memory": _proc_field("/proc/meminfo", "MemTotal"),
+        "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],  # other work on the machine skews timings
     }
 
 

@@ -32,8 +32,9 @@ from urllib.parse import urlencode
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from bench import write_result
 from bench.data_gen import temp_dataset
-from bench.pages_bench import APP, NavPage, nav_pages, queries_for, write_result
+from bench.pages_bench import APP, NavPage, conditions, nav_pages, queries_for
 from vsl.config import PROJECT_ROOT
 
 GOAL_S = 2.0
@@ -264,6 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     path = write_result(
         "browser",
         {
+            "conditions": conditions(),
             "data_set": asdict(data.counts),
             "goal": {"max_seconds_to_title": GOAL_S, "measured_on": "cold visits (empty browser cache)"},
             "visits_per_page": args.visits,

@@ -257,10 +257,14 @@ def take_rows(
         else:
             statuses = ["planned"]
         episode, scene = divmod(scene_index, per_episode)
-        for take, status in enumerate(statuses[: quota - len(takes)], start=1):
-            created = novela["created_at"] + (ANCHOR - novela["created_at"]) * 0.9 * len(takes) / quota
-            where = (episode + 1, scene + 1, take)
-            takes.append(take_row(rng, ids.take(NovelaVideo), novela, facts, where, status, created))
+        created = novela["created_at"] + (ANCHOR - novela["created_at"]) * 0.9 * len(takes) / quota
+        scene_takes = [
+            take_row(rng, ids.take(NovelaVideo), novela, facts, (episode + 1, scene + 1, take), status, created)
+            for take, status in enumerate(statuses[: quota - len(takes)], start=1)
+        ]
+        last = scene_takes[-1]
+        last["selected"] = len(scene_takes) > 1 and last["status"] == "completed" and rng.random() < 0.5
+        takes += scene_takes
         scene_index += 1
     novela["target_episodes"] = max(novela["target_episodes"], takes[-1]["episode_number"] if takes else 1)
     return takes
@@ -313,7 +317,7 @@ def take_row(
         "actual_cost": facts.cost if status == "completed" else None,
         "created_by_agent": "script_writer" if rng.random() < 0.5 else None,
         "validated_by_agent": "integrator" if started and rng.random() < 0.8 else None,
-        "selected": status == "completed" and take > 1 and rng.random() < 0.5,
+        "selected": False,  # the take chosen for assembly: set by take_rows on some retaken scenes
         "cancel_requested": False,
         "poll_attempts": rng.randint(1, 40) if status in {"queued", "running", "storing", "completed"} else 0,
         "created_at": created,
@@ -428,18 +432,29 @@ def status_path(take: Row) -> list[str]:
 def conversation_rows(rng: random.Random, ids: Ids, rows: Rows, novela: Row, takes: list[Row]) -> None:
     """The season draft, a scene-writing exchange per agent-written take, and failure questions with chat."""
     nid = novela["id"]
-    exchange(rng, ids, rows, ("user", "script_writer", "draft_season"), nid, None, novela["created_at"])
+    draft = ("user", "script_writer", "draft_season")
+    exchange(rng, ids, rows, draft, nid, None, {"premise": novela["premise"]}, novela["created_at"])
     for take in takes:
         if take["created_by_agent"]:
-            exchange(rng, ids, rows, ("integrator", "script_writer", "write_scene"), nid, take, take["created_at"])
+            ask = {"episode": take["episode_number"], "scene": take["scene_number"]}
+            write = ("integrator", "script_writer", "write_scene")
+            exchange(rng, ids, rows, write, nid, take, ask, take["created_at"])
         if take["status"] == "failed" and rng.random() < 0.5:
             when = take["completed_at"] or ANCHOR
-            exchange(rng, ids, rows, ("user", "fallback", "explain_failure"), nid, take, when)
+            question = {"question": f"Why did E{take['episode_number']} S{take['scene_number']} fail?"}
+            exchange(rng, ids, rows, ("user", "fallback", "explain_failure"), nid, take, question, when)
             rows.add(UserChatMessage, chat_rows(ids, nid, take, when))
 
 
 def exchange(
-    rng: random.Random, ids: Ids, rows: Rows, who: tuple[str, str, str], novela_id: int, take: Row | None, when: Any
+    rng: random.Random,
+    ids: Ids,
+    rows: Rows,
+    who: tuple[str, str, str],
+    novela_id: int,
+    take: Row | None,
+    content: Row,
+    when: datetime,
 ) -> None:
     """A request, its response (or, rarely, an error) and the GPT-5 call behind the answer."""
     sender, agent, action = who
@@ -447,9 +462,9 @@ def exchange(
     ok = rng.random() > 0.02
     about = {"conversation_id": conversation, "action": action, "novela_id": novela_id}
     about["video_id"] = take["id"] if take else None
-    request = message_row(ids, about, (sender, agent, "request"), {"prompt": take["script_prompt"] if take else ""})
+    request = message_row(ids, about, (sender, agent, "request"), content)
     request.update(created_at=when)
-    answer = {"text": "Done."} if ok else {"text": "The model did not answer in time; try again."}
+    answer = {"text": take["script_prompt"] if take else "Season drafted."} if ok else {"error": "GPT-5 timed out."}
     response = message_row(ids, about, (agent, sender, "response" if ok else "error"), answer)
     response.update(response_to=request["id"], created_at=when + timedelta(seconds=rng.uniform(2, 40)))
     rows.add(AgentMessage, [request, response])
@@ -471,7 +486,7 @@ def message_row(ids: Ids, about: Row, route: tuple[str, str, str], content: Row)
 
 
 def llm_call_row(
-    rng: random.Random, call_id: int, agent: str, step: str, novela_id: int, conversation: str, ok: bool, when: Any
+    rng: random.Random, call_id: int, agent: str, step: str, novela_id: int, conversation: str, ok: bool, when: datetime
 ) -> Row:
     model = rng.choice(("gpt-5", "gpt-5", "gpt-5-mini"))
     tokens_in, tokens_out = rng.randint(800, 12_000), rng.randint(200, 4000)
@@ -496,7 +511,7 @@ def llm_call_row(
     }
 
 
-def chat_rows(ids: Ids, novela_id: int, take: Row, when: Any) -> list[Row]:
+def chat_rows(ids: Ids, novela_id: int, take: Row, when: datetime) -> list[Row]:
     base = {"session_id": f"bench-{novela_id}", "novela_id": novela_id, "video_id": take["id"]}
     scene = f"E{take['episode_number']} S{take['scene_number']}"
     return [

@@ -1,9 +1,10 @@
 """Server rerun time of every page (Streamlit's AppTest) on the large data set, beside an empty page.
 
-Each page of app.py's navigation is opened once with the caches cleared (cold), run once more (warm-up), then
-rerun `--runs` times: the median is compared with an empty one-line Streamlit app timed the same way in the same
-process. Goal per page: at most 1.5x the empty page and at most 300 ms. Beside it: the app's own shell around an
-empty page, the same page on a small data set (how it scales), the SQL each rerun sends (count, time, the costliest
+Each page of app.py's navigation is opened (its first run), run once more (warm-up), then rerun `--runs` times: the
+median is compared with an empty one-line Streamlit app timed the same way in the same process. Goal per page: at
+most 1.5x the empty page and at most 300 ms. Beside it: CPU time per rerun (steadier than wall time on a busy
+machine), reruns right after st.cache_data is cleared (as after any write), the app's own shell around an empty page,
+the same page on a small data set (how it scales with data), the SQL each rerun sends (count, time, the costliest
 statements), and with `--profile PAGE` where that page's reruns spend their time.
 
     python -m bench.pages_bench [--novelas 200 --videos 20000 --media 100000] [--runs 10] [--profile pages/board.py]
@@ -15,10 +16,8 @@ import argparse
 import ast
 import cProfile
 import io
-import json
 import logging
 import os
-import platform
 import pstats
 import re
 import statistics
@@ -30,7 +29,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -39,12 +37,12 @@ import streamlit as st
 from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
+from bench import write_result
 from bench.data_gen import DataSet, biggest_novela_id, temp_dataset
 from vsl.config import PROJECT_ROOT
 from vsl.db.engine import Database
 
 APP = PROJECT_ROOT / "app.py"
-RESULTS = Path(__file__).resolve().parent / "results"
 GOAL_RATIO = 1.5
 GOAL_MS = 300.0
 TIMEOUT_S = 120  # one AppTest run, cold pages included
@@ -81,7 +79,10 @@ def nav_pages(app: Path = APP) -> list[NavPage]:
 
 @dataclass
 class SqlMeter:
-    """Counts and times every SQL statement any engine sends while installed."""
+    """Counts and times every SQL statement any engine sends while installed.
+
+    The time is the driver's execute call: on SQLite, rows a SELECT returns after its first are fetched later.
+    """
 
     count: int = 0
     seconds: float = 0.0
@@ -113,10 +114,16 @@ class SqlMeter:
 
 
 @dataclass(frozen=True)
+class Reruns:
+    median_ms: float
+    cpu_ms: float  # this process's CPU time per rerun (mean): steadier than wall time on a busy machine
+
+
+@dataclass(frozen=True)
 class Floors:
-    empty_ms: float  # a one-line app
-    shell_ms: float | None  # app.py's shell (page config, runtime, navigation, sidebar) around an empty page
-    empty_after_ms: float  # the one-line app again after all pages, to show the machine stayed steady
+    empty: Reruns  # a one-line app
+    shell: Reruns | None  # app.py's shell (page config, runtime, navigation, sidebar) around an empty page
+    empty_after: Reruns | None = None  # the one-line app again after all pages: did the machine stay steady?
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,8 @@ class PageTiming:
     page: str
     title: str
     median_ms: float | None = None  # warm reruns, the goal's measure
-    first_ms: float | None = None  # first visit in the process: first imports and empty caches
+    cpu_ms: float | None = None  # CPU time per warm rerun
+    first_ms: float | None = None  # the page's first run (its first imports, if no earlier run made them)
     uncached_ms: float | None = None  # a rerun after st.cache_data was cleared (any write, or a TTL expiry)
     ratio: float | None = None  # median / empty one-line app
     ratio_to_shell: float | None = None  # median / app.py's shell around an empty page
@@ -146,22 +154,29 @@ def timed_run(at: AppTest) -> float:
     return elapsed
 
 
-def median_ms(at: AppTest, runs: int) -> float:
+def reruns(at: AppTest, runs: int) -> Reruns:
+    """`runs` timed reruns (after the caller's warm-up)."""
+    cpu = time.process_time()
+    walls = [timed_run(at) for _ in range(runs)]
+    return Reruns(round(statistics.median(walls) * 1000, 1), round((time.process_time() - cpu) * 1000 / runs, 1))
+
+
+def script_reruns(script: Path, runs: int) -> Reruns:
+    at = AppTest.from_file(str(script), default_timeout=TIMEOUT_S)
+    timed_run(at)
     timed_run(at)  # warm-up
-    return statistics.median(timed_run(at) for _ in range(runs)) * 1000
+    return reruns(at, runs)
 
 
-def empty_page_ms(runs: int) -> float:
+def empty_page(runs: int) -> Reruns:
     """The floor: a one-line Streamlit app."""
     with tempfile.TemporaryDirectory(prefix="vsl-bench-empty-") as tmp:
         script = Path(tmp) / "empty.py"
         script.write_text(EMPTY_APP)
-        at = AppTest.from_file(str(script), default_timeout=TIMEOUT_S)
-        timed_run(at)
-        return median_ms(at, runs)
+        return script_reruns(script, runs)
 
 
-def shell_ms(runs: int) -> float | None:
+def app_shell(runs: int) -> Reruns | None:
     """What every page pays for the app's shell: app.py with its navigation replaced by one empty page."""
     source, found = NAV_BLOCK.subn(SHELL_NAV, APP.read_text())
     if not found:
@@ -169,9 +184,7 @@ def shell_ms(runs: int) -> float | None:
     with tempfile.TemporaryDirectory(prefix="vsl-bench-shell-") as tmp:
         (Path(tmp) / "empty_page.py").write_text("")
         (Path(tmp) / "app.py").write_text(source)
-        at = AppTest.from_file(str(Path(tmp) / "app.py"), default_timeout=TIMEOUT_S)
-        timed_run(at)
-        return median_ms(at, runs)
+        return script_reruns(Path(tmp) / "app.py", runs)
 
 
 def open_page(page: NavPage, query: dict[str, str]) -> tuple[AppTest, float]:
@@ -197,20 +210,21 @@ def measure_page(page: NavPage, query: dict[str, str], runs: int, floors: Floors
         at, first = open_page(page, query)
         timed_run(at)  # warm-up
         with SqlMeter().installed() as meter:
-            median = statistics.median(timed_run(at) for _ in range(runs)) * 1000
+            warm = reruns(at, runs)
         uncached = statistics.median(uncached_run(at) for _ in range(UNCACHED_RUNS)) * 1000
     except RuntimeError as exc:
         return PageTiming(page.path, page.title, note=f"error: {exc}")
-    ratio = median / floors.empty_ms
+    ratio = warm.median_ms / floors.empty.median_ms
     return PageTiming(
         page.path,
         page.title,
-        median_ms=round(median, 1),
+        median_ms=warm.median_ms,
+        cpu_ms=warm.cpu_ms,
         first_ms=round(first * 1000, 1),
         uncached_ms=round(uncached, 1),
         ratio=round(ratio, 2),
-        ratio_to_shell=round(median / floors.shell_ms, 2) if floors.shell_ms else None,
-        passed=ratio <= GOAL_RATIO and median <= GOAL_MS,
+        ratio_to_shell=round(warm.median_ms / floors.shell.median_ms, 2) if floors.shell else None,
+        passed=ratio <= GOAL_RATIO and warm.median_ms <= GOAL_MS,
         queries_per_run=round(meter.count / runs, 1),
         sql_ms_per_run=round(meter.seconds * 1000 / runs, 1),
         top_queries=meter.top(),
@@ -254,9 +268,9 @@ def app_environment(env: dict[str, str]) -> Iterator[None]:
 def measure_all(data: DataSet, runs: int) -> tuple[Floors, list[PageTiming]]:
     queries = queries_for(data)
     with app_environment(data.app_env()):
-        empty, shell = empty_page_ms(runs), shell_ms(runs)
-        timings = [measure_page(p, queries.get(p.path, {}), runs, Floors(empty, shell, 0.0)) for p in nav_pages()]
-        return Floors(empty, shell, empty_page_ms(runs)), timings
+        floors = Floors(empty_page(runs), app_shell(runs))
+        timings = [measure_page(p, queries.get(p.path, {}), runs, floors) for p in nav_pages()]
+        return replace(floors, empty_after=empty_page(runs)), timings
 
 
 def with_scaling(timings: list[PageTiming], small: list[PageTiming]) -> list[PageTiming]:
@@ -291,53 +305,33 @@ def profile_page(data: DataSet, path: str, runs: int, top: int = 30) -> str:
     return out.getvalue()
 
 
-def machine_info() -> dict[str, Any]:
-    cpu = _field("/proc/cpuinfo", "model name")
-    memory = _field("/proc/meminfo", "MemTotal")
+def conditions() -> dict[str, Any]:
+    """What the timings depend on beyond the machine: library versions and how busy the machine was."""
     return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "memory": memory,
         "streamlit": version("streamlit"),
         "sqlalchemy": version("sqlalchemy"),
+        "load_average": [round(v, 2) for v in os.getloadavg()],  # other work on the machine skews the timings
     }
 
 
-def _field(path: str, name: str) -> str:
-    """The value of the first `name: value` line of a /proc file ('' where there is none)."""
-    try:
-        lines = Path(path).read_text().splitlines()
-    except OSError:
-        return ""
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(name)), "")
-
-
-def write_result(name: str, payload: dict[str, Any]) -> Path:
-    """Save `payload` with the machine's description as bench/results/<name>.json."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"machine": machine_info(), **payload}, indent=2, default=str) + "\n")
-    return path
+def _cells(values: tuple[float | None, ...], digits: int) -> str:
+    return "".join(f"{v:>9.{digits}f}" if v is not None else f"{'n/a':>9}" for v in values)
 
 
 def table(floors: Floors, timings: list[PageTiming]) -> str:
-    columns = ("median", "first", "uncached", "x empty", "x shell", "x small", "SQL/run", "SQL ms")
-    head = f"{'page':<20}" + "".join(f"{c:>9}" for c in columns)
-    lines = [head + "  result (goal: <= 1.5x empty and <= 300 ms; times in ms)"]
-    shell = f"{floors.shell_ms:.1f}" if floors.shell_ms else "n/a"
-    lines.append(f"{'(empty page)':<20}{floors.empty_ms:>9.1f}   again after all pages: {floors.empty_after_ms:.1f}")
-    lines.append(f"{'(app shell)':<20}{shell:>9}   app.py around an empty page")
+    columns = ("median", "CPU", "first", "uncached", "x empty", "x shell", "x small", "SQL/run", "SQL ms")
+    lines = [f"{'page':<20}" + "".join(f"{c:>9}" for c in columns) + "  result (goal: <= 1.5x empty, <= 300 ms)"]
+    after = floors.empty_after.median_ms if floors.empty_after else None
+    for name, floor in (("(empty page)", floors.empty), ("(app shell)", floors.shell)):
+        lines.append(f"{name:<20}" + (_cells((floor.median_ms, floor.cpu_ms), 1) if floor else f"{'n/a':>9}"))
     for t in timings:
         if t.median_ms is None:
             lines.append(f"{t.title:<20}  {t.note}")
             continue
-        times = (t.median_ms, t.first_ms, t.uncached_ms)
-        ratios = (t.ratio, t.ratio_to_shell, t.ratio_to_small, t.queries_per_run, t.sql_ms_per_run)
-        cells = [f"{v:>9.1f}" for v in times] + [f"{v:>9.2f}" if v is not None else f"{'n/a':>9}" for v in ratios]
-        lines.append(f"{t.title:<20}{''.join(cells)}  {'pass' if t.passed else 'MISS'}")
+        times = _cells((t.median_ms, t.cpu_ms, t.first_ms, t.uncached_ms), 1)
+        ratios = _cells((t.ratio, t.ratio_to_shell, t.ratio_to_small, t.queries_per_run, t.sql_ms_per_run), 2)
+        lines.append(f"{t.title:<20}{times}{ratios}  {'pass' if t.passed else 'MISS'}")
+    lines.append(f"times in ms; the empty page again after all pages: {after} ms (a steady machine repeats the first)")
     return "\n".join(lines)
 
 
@@ -362,11 +356,12 @@ def main(argv: list[str] | None = None) -> None:
     path = write_result(
         "pages",
         {
+            "conditions": conditions(),
             "data_set": asdict(data.counts),
             "small_data_set": SMALL,
             "goal": {"max_ratio_to_empty": GOAL_RATIO, "max_ms": GOAL_MS},
             "runs": args.runs,
-            "floors_ms": {k: round(v, 1) if v else v for k, v in asdict(floors).items()},
+            "floors": asdict(floors),
             "pages": [asdict(t) for t in timings],
         },
     )

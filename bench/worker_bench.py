@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -50,7 +50,7 @@ from vsl.providers.registry import ProviderRegistry
 from vsl.storage.local import LocalStorage
 
 SCENES_PER_NOVELA = 50  # the most a novela's episode may have
-CONFIG = WorkerConfig(concurrency=16, poll_min_s=0.5, poll_max_s=1.0, lease_s=120, idle_s=0.05)
+CONFIG = WorkerConfig(concurrency=4, poll_min_s=0.5, poll_max_s=1.0, lease_s=120, idle_s=0.05)
 GOAL_REQUESTS_PER_POLL = 1.0
 GOAL_P95_S = 2.0
 SUCCEEDED = "succeeded"
@@ -157,24 +157,32 @@ def count_in(db: Database, statuses: set[str]) -> int:
         return session.scalar(select(func.count(NovelaVideo.id)).where(NovelaVideo.status.in_(statuses))) or 0
 
 
-def run_worker(db: Database, worker: Worker, jobs: int, limit_s: float) -> dict[str, float | None]:
-    """Run the worker's loop until every job is terminal or `limit_s` passes; returns the phase times."""
+@dataclass
+class Phases:
+    all_submitted_s: float | None = None
+    total_s: float = 0.0
+    peak_at_provider: int = 0  # most jobs seen at once in queued, running or storing
+
+
+def run_worker(db: Database, worker: Worker, jobs: int, limit_s: float) -> Phases:
+    """Run the worker's loop until every job is terminal or `limit_s` passes, sampling its progress."""
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), name="bench-worker")
-    started = time.monotonic()
+    phases, started = Phases(), time.monotonic()
     thread.start()
-    submitted_s = None
     try:
         while time.monotonic() - started < limit_s:
-            if submitted_s is None and count_in(db, {"reserved", "submitting"}) == 0:
-                submitted_s = time.monotonic() - started
+            phases.peak_at_provider = max(phases.peak_at_provider, count_in(db, {"queued", "running", "storing"}))
+            if phases.all_submitted_s is None and count_in(db, {"reserved", "submitting"}) == 0:
+                phases.all_submitted_s = round(time.monotonic() - started, 2)
             if count_in(db, set(TERMINAL)) == jobs:
                 break
             time.sleep(0.25)
     finally:
         stop.set()
         thread.join(timeout=60)
-    return {"all_submitted_s": submitted_s, "total_s": time.monotonic() - started}
+    phases.total_s = round(time.monotonic() - started, 2)
+    return phases
 
 
 def completion_times(db: Database) -> dict[str, tuple[str, datetime | None]]:
@@ -249,13 +257,13 @@ def run(jobs: int, limit_s: float) -> dict[str, Any]:
         done = completion_times(db)
         db.dispose()
     result = analyse(stats, provider.status_calls, done)
-    polls_per_s = result["worker_polls"] / phases["total_s"] if phases["total_s"] else None
+    polls_per_s = result["worker_polls"] / phases.total_s if phases.total_s else None
     return {
         "jobs": jobs,
         "database": "sqlite",
         "worker_config": CONFIG.__dict__,
         "generate_requests": generates,
-        "phases_s": {k: round(v, 2) if v is not None else None for k, v in phases.items()},
+        "phases": asdict(phases),
         "polls_per_second": round(polls_per_s, 1) if polls_per_s else None,
         **result,
         "goals": {"requests_per_job_per_poll_max": GOAL_REQUESTS_PER_POLL, "delay_p95_s": GOAL_P95_S},
@@ -293,7 +301,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{delay['finished_after_seconds']['p50']} / {delay['finished_after_seconds']['p95']}",
             "",
         ),
-        ("submit all / total (s)", f"{result['phases_s']['all_submitted_s']} / {result['phases_s']['total_s']}", ""),
+        ("submit all / total (s)", f"{result['phases']['all_submitted_s']} / {result['phases']['total_s']}", ""),
+        ("most jobs at the provider at once", str(result["phases"]["peak_at_provider"]), ""),
         ("polls per job, polls / s", f"{result['polls_per_job']}, {result['polls_per_second']}", ""),
     ]
 

@@ -61,6 +61,8 @@ def test_takes_fit_their_novela_and_follow_the_state_machine(db: Database) -> No
         assert 1 <= t.scene_number <= novela.scenes_per_episode
         per_scene[(t.novela_id, t.episode_number, t.scene_number)].append(t.take)
     assert all(sorted(numbers) == list(range(1, len(numbers) + 1)) for numbers in per_scene.values())
+    chosen = [(t.novela_id, t.episode_number, t.scene_number) for t in takes if t.selected]
+    assert len(chosen) == len(set(chosen)) and all(t.status == "completed" for t in takes if t.selected)
     assert len({(t.novela_id, t.episode_number, t.scene_number, t.take) for t in takes}) == len(takes)
     assert {t.status for t in takes} >= {"planned", "completed", "failed", "running"}
 

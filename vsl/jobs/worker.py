@@ -1,10 +1,10 @@
 """The worker: one loop that advances every active video job, safe to run in several processes at once.
 
-Each step claims due jobs by writing a lease (`next_poll_at = now + lease`) in a short transaction
-(`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), then talks to providers outside any
-transaction, then writes the outcome in a new transaction that re-checks the row. A worker that dies mid-step
-leaves leases that simply expire; the next worker resumes those jobs. A job found in `submitting` after its lease
-expired is never resubmitted: it becomes `unknown`.
+Jobs are claimed by writing a lease (`next_poll_at = now + lease`) in a short transaction (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite); the worker then talks to providers outside any transaction and
+writes the outcome in a new transaction that re-checks the row. A worker that dies mid-flight leaves leases that
+simply expire; the next worker resumes those jobs. A job found in `submitting` after its lease expired is never
+resubmitted: it becomes `unknown`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from vsl.storage.base import Storage
 log = logging.getLogger(__name__)
 MAX_SUBMIT_TRIES = 5
 MAX_STORE_TRIES = 3
+POLLED = [s.value for s in ACTIVE if s != JobStatus.RESERVED]  # active statuses other than "waiting to submit"
 
 
 @dataclass(frozen=True)
@@ -78,25 +79,23 @@ class Worker:
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
         """Claim due jobs and advance each once; returns how many were advanced."""
-        ids = self._claim(self.config.concurrency * 4)
-        list(self._pool.map(self._advance_safely, ids))
-        return len(ids)
+        claimed = self._claim(self.config.concurrency * 4)
+        list(self._pool.map(self._advance_safely, claimed))
+        return len(claimed)
 
     def run(self, stop: threading.Event) -> None:
         """Keep up to `concurrency` jobs advancing until `stop` is set.
 
-        A slot is refilled as soon as its job is done, so one slow job (a download, a thumbnail) never holds
-        back the polls of the others, as waiting for a whole batch would.
+        Slots are refilled as jobs finish, so one slow job (a download, a thumbnail) never holds back the polls
+        of the others, as waiting for a whole batch would; claims wait for a quarter of the slots to be free,
+        so that claiming (a write transaction) does not cost as much as the work it hands out.
         """
         running: set[Future[None]] = set()
+        refill_at = max(1, self.config.concurrency // 4)
         while not stop.is_set():
             free = self.config.concurrency - len(running)
-            try:
-                claimed = self._claim(free) if free else []
-            except Exception:  # a database outage must not kill the loop
-                log.exception("claiming jobs failed")
-                claimed = []
-            running |= {self._pool.submit(self._advance_safely, video_id) for video_id in claimed}
+            if free >= refill_at or not running:
+                running |= {self._pool.submit(self._advance_safely, v) for v in self._claim_or_none(free)}
             if running:
                 _, running = wait(running, timeout=self.config.idle_s, return_when=FIRST_COMPLETED)
             else:
@@ -105,26 +104,43 @@ class Worker:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _claim(self, limit: int) -> list[int]:
-        """Lease up to `limit` due jobs to this worker (another worker skips them until the lease ends)."""
+    def _claim_or_none(self, limit: int) -> list[NovelaVideo]:
+        try:
+            return self._claim(limit)
+        except Exception:  # a database outage must not kill the loop
+            log.exception("claiming jobs failed; trying again shortly")
+            return []
+
+    def _claim(self, limit: int) -> list[NovelaVideo]:
+        """Lease up to `limit` due jobs to this worker (another worker skips them until the lease ends).
+
+        Confirmed takes waiting to be submitted come first: the user is waiting for them to start, and polls of
+        jobs already at the provider must not hold them back when the worker is busy. The rows are returned as
+        read in the claim, so advancing them needs no second read.
+        """
         now = self.clock()
         with self._transaction() as session:
-            rows = video_repo.claim(session, [s.value for s in ACTIVE], now, limit)
+            rows = video_repo.claim(session, [JobStatus.RESERVED.value], now, limit)
+            if len(rows) < limit:
+                rows += video_repo.claim(session, POLLED, now, limit - len(rows))
             for video in rows:
                 video.next_poll_at = now + timedelta(seconds=self.config.lease_s)
-            return [v.id for v in rows]
+            return rows
 
-    def _advance_safely(self, video_id: int) -> None:
+    def _advance_safely(self, video: NovelaVideo) -> None:
         try:
-            self.advance(video_id)
+            self._handle(video)
         except Exception:
-            log.exception("advancing job %s failed; it will be retried after its lease", video_id)
+            log.exception("advancing job %s failed; it will be retried after its lease", video.id)
 
     def advance(self, video_id: int) -> None:
+        """Move one job along by one step, whatever its lease (the loop only advances the jobs it claimed)."""
         with self.db.session() as session:
             video = video_repo.get(session, video_id)
-        if video is None:
-            return
+        if video is not None:
+            self._handle(video)
+
+    def _handle(self, video: NovelaVideo) -> None:
         handler = {
             JobStatus.RESERVED: self._submit,
             JobStatus.SUBMITTING: self._submission_lost,

@@ -119,8 +119,13 @@ def _failure(take: NovelaVideo) -> None:
     if take.status == JobStatus.FAILED:
         provider = PROVIDER_LABELS.get(take.failure_provider or "", take.failure_provider or "the app")
         st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {plain(take.failure_message)}")
-        if st.button("Ask the agents about this failure", key=f"ask_{take.id}", width="stretch"):
-            st.switch_page("pages/chat.py", query_params={"video": str(take.id)})
+        # a link, not switch_page: this runs inside the live fragment
+        st.page_link(
+            "pages/chat.py",
+            label="Ask the agents about this failure",
+            icon=":material/chat:",
+            query_params={"video": str(take.id)},
+        )
     if take.status == JobStatus.NEEDS_ATTENTION:
         st.warning(
             "The provider may or may not have accepted this job. Resubmitting uses the same request id "
@@ -144,8 +149,13 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
     if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
         runtime = get_runtime()
         _after(actions.cancel(runtime.db, runtime.registry, take.id))
-    if status == JobStatus.COMPLETED and c2.button("In library", key=f"lib_{take.id}", width="stretch"):
-        st.switch_page("pages/library.py", query_params={"video": str(take.id)})
+    if status == JobStatus.COMPLETED:
+        c2.page_link(
+            "pages/library.py",
+            label="In library",
+            icon=":material/video_library:",
+            query_params={"video": str(take.id)},
+        )
 
 
 def _regenerate(take: NovelaVideo) -> None:

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from vsl.runtime import Runtime, build_runtime
 
 
 @st.cache_resource(show_spinner="Opening the database and starting the worker…")
+def _runtime() -> Runtime:
+    return build_runtime()
+
+
 def get_runtime() -> Runtime:
     """One runtime (database, storage, providers, embedded worker) per server process."""
-    return build_runtime()
+    _leave_legacy_pages_mode()
+    return _runtime()
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Run app.py's navigation even when a deep link is the first request a fresh server gets.
+
+    Streamlit treats a `pages/` folder beside the main script as a v1 multipage app until `st.navigation` has
+    run once in the process; until then a deep link (say `/board?novela=3`) runs the page file alone, without
+    app.py's navigation. The design card keeps `pages/`, so a page that finds itself in that mode switches
+    it off and reruns, and the rerun goes through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def changed() -> None:
@@ -20,8 +41,6 @@ def changed() -> None:
 
 def session_id(prefix: str = "s") -> str:
     """A stable id for this browser session (chat sessions, click ids)."""
-    import uuid
-
     key = f"_vsl_{prefix}_id"
     if key not in st.session_state:
         st.session_state[key] = uuid.uuid4().hex
