@@ -6,13 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from vsl.ui.runtime import get_runtime
+from vsl.ui.runtime import get_runtime, navigation_ran
 from vsl.ui.widgets import mode_banner
 
 ICON = Path(__file__).parent / "vsl" / "ui" / "assets" / "icon.png"  # a local file: no favicon from a CDN
 st.set_page_config(page_title="VSL Studio", page_icon=str(ICON), layout="wide")
 
-runtime = get_runtime()
 pages = {
     "Studio": [
         st.Page("pages/home.py", title="Novelas", icon=":material/movie:", default=True),
@@ -29,6 +28,7 @@ pages = {
         st.Page("pages/settings.py", title="Settings & health", icon=":material/settings:"),
     ],
 }
-nav = st.navigation(pages)
-mode_banner(runtime.settings)
+nav = st.navigation(pages)  # first, so Streamlit never treats pages/ as a v1 multipage folder
+navigation_ran()
+mode_banner(get_runtime().settings)
 nav.run()

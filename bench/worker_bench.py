@@ -50,7 +50,7 @@ from vsl.providers.registry import ProviderRegistry
 from vsl.storage.local import LocalStorage
 
 SCENES_PER_NOVELA = 50  # the most a novela's episode may have
-CONFIG = WorkerConfig(concurrency=4, poll_min_s=0.5, poll_max_s=1.0, lease_s=120, idle_s=0.05)
+CONFIG = WorkerConfig(concurrency=16, poll_min_s=0.5, poll_max_s=1.0, lease_s=120, idle_s=0.05)
 GOAL_REQUESTS_PER_POLL = 1.0
 GOAL_P95_S = 2.0
 SUCCEEDED = "succeeded"

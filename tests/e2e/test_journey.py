@@ -156,3 +156,16 @@ def test_tool_pages_render_without_errors(app, browser: Browser, path: str) -> N
     browser.expect_text({"/calculator": "Whole novela", "/settings": "Model catalog", "/agent_log": "Agent log"}[path])
     browser.shot(path.strip("/").replace("_", "-"))
     browser.assert_no_app_errors()
+
+
+def test_a_deep_link_to_a_freshly_started_server_gets_the_studio_navigation(tmp_path: Path, browser: Browser) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'vsl.db'}",
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "EMBEDDED_WORKER": "false",
+    }
+    with running_app(env) as url:
+        browser.open(url + "/settings")  # the very first request this server gets
+        browser.expect_text("Modes")  # app.py's sidebar, not Streamlit's list of files in pages/
+        assert browser.page.get_by_text("Settings & health").count() >= 1
+        assert browser.page.get_by_role("link", name="app", exact=True).count() == 0

@@ -32,6 +32,7 @@ from tests.jobs.test_pipeline_local import (
     media_rows,
     novela,
     run_until,
+    settled,
     status_path,
     take,
 )
@@ -64,6 +65,17 @@ class Clock:
         self.offset += timedelta(seconds=seconds)
 
 
+class BucketLambda(FakeLambdaServer):
+    """Reports output keys under `key_prefix`, as a backend set to write below the app's S3_PREFIX does."""
+
+    def __init__(self, key_prefix: str = "", **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.key_prefix = key_prefix
+
+    def s3_key(self, job: FakeJob) -> str:  # type: ignore[override]
+        return self.key_prefix + FakeLambdaServer.s3_key(job)
+
+
 @dataclass
 class LambdaStack:
     db: Database
@@ -88,24 +100,13 @@ class LambdaStack:
         return confirm_all(self.db, self.registry, novela_id)
 
     def run(self, ids: list[int], done: Callable[[list[NovelaVideo]], bool] | None = None) -> list[NovelaVideo]:
-        return run_until(self.worker, self.db, ids, *([done] if done else []))
+        return run_until(self.worker, self.db, ids, done or settled)
 
     def job_of(self, video_id: int) -> FakeJob:
         return self.fake.job(take(self.db, video_id).job_id or "")
 
 
 StartStack = Callable[..., LambdaStack]
-
-
-class BucketLambda(FakeLambdaServer):
-    """Reports output keys under `key_prefix`, as a backend set to write below the app's S3_PREFIX does."""
-
-    def __init__(self, key_prefix: str = "", **kw: object) -> None:
-        super().__init__(**kw)  # type: ignore[arg-type]
-        self.key_prefix = key_prefix
-
-    def s3_key(self, job: FakeJob) -> str:  # type: ignore[override]
-        return self.key_prefix + FakeLambdaServer.s3_key(job)
 
 
 def put_output_in(bucket: S3Bucket, fake: FakeLambdaServer, body: bytes) -> Callable[[FakeJob], None]:
@@ -189,23 +190,22 @@ def test_output_under_the_s3_prefix_is_recorded_by_its_storage_key(
 
 
 def test_duplicate_completions_store_and_charge_once(db: Database, lambda_stack: StartStack) -> None:
-    s = lambda_stack(db, Plan(polls=3, cost=str(CHARGE)))
+    s = lambda_stack(db)
     novela_id = s.paid_novela()
     ids = s.confirm(novela_id)
-    s.run(ids, in_status("running"))  # two polls seen: the next one completes the job
-    racers = [threading.Thread(target=s.worker.advance, args=(ids[0],)) for _ in range(4)]
+    (row,) = s.run(ids, in_status("running"))
+    s.registry.get("lambda").status(row.job_id)  # finished at the fake; from now on every poll says "completed"
+    racers = [threading.Thread(target=s.worker.advance, args=(row.id,)) for _ in range(4)]
     for racer in racers:
         racer.start()
     for racer in racers:
         racer.join(timeout=20)
-    for _ in range(3):  # and the status is seen again later: the job answers "completed" every time
-        s.worker.advance(ids[0])
-        s.worker.step()
+    s.worker.advance(row.id)  # and once more, after it was stored
 
-    assert s.job_of(ids[0]).status_polls >= 5
-    assert take(s.db, ids[0]).status == "completed"
+    assert s.job_of(row.id).status_polls >= 3  # racers that read the take while it was running saw "completed"
+    assert take(s.db, row.id).status == "completed"
     assert len(media_rows(s.db, novela_id)) == 1
-    assert status_path(s.db, ids[0]).count("completed") == 1
+    assert status_path(s.db, row.id).count("completed") == 1
     stored = novela(s.db, novela_id)
     assert (stored.total_cost, stored.reserved_cost, stored.created_videos) == (CHARGE, 0, 1)
 
@@ -222,7 +222,7 @@ def test_rate_limited_submit_waits_as_long_as_retry_after_says(sqlite_db: Databa
     sent = [r.at for r in s.fake.requests_to("POST", GENERATE)]
     assert len(sent) == 6 and all(b - a >= 0.29 for a, b in itertools.pairwise(sent))
     assert row.status == "completed" and len(s.fake.jobs) == 1
-    assert "will retry" in " ".join(e for e in event_messages(s.db, row.id))
+    assert "will retry" in " ".join(event_messages(s.db, row.id))
 
 
 def test_status_5xx_bursts_and_garbled_answers_are_retried(sqlite_db: Database, lambda_stack: StartStack) -> None:
@@ -248,7 +248,7 @@ def test_submit_timeout_needs_attention_until_the_user_resubmits_the_same_reques
     novela_id = s.paid_novela(budget="5")
     ids = s.confirm(novela_id)
 
-    (row,) = s.run(ids)
+    s.run(ids)
     for _ in range(3):
         s.worker.step()
 
@@ -327,3 +327,23 @@ def test_expired_output_url_fails_at_download_but_the_charge_is_kept(
     assert len(s.fake.requests_to("GET", "/files/")) == 3  # retried before giving up
     stored = novela(s.db, novela_id)
     assert (row.actual_cost, stored.total_cost, stored.reserved_cost) == (CHARGE, CHARGE, 0)
+
+
+def test_a_finished_take_that_goes_silent_past_its_deadline_counts_as_charged(
+    sqlite_db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(sqlite_db, Plan(polls=1, cost=str(CHARGE)), s3=False)
+    novela_id = s.paid_novela()
+    ids = s.confirm(novela_id)
+    s.worker.step()  # submitted
+    s.fake.expire_output(take(s.db, ids[0]).job_id)
+    s.run(ids, in_status("storing"))  # finished at the provider, but its output could not be fetched yet
+
+    s.fake.force(*[Reply(503, {"message": "Service Unavailable"})] * 4, path_prefix=STATUS)
+    s.clock.advance(1800 + 1)
+    (row,) = s.run(ids)
+
+    assert (row.status, row.failure_stage) == ("failed", "status")
+    assert "before the deadline" in row.failure_message
+    stored = novela(s.db, novela_id)
+    assert (row.actual_cost, stored.total_cost, stored.reserved_cost) == (ESTIMATE, ESTIMATE, 0)

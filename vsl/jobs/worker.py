@@ -301,7 +301,10 @@ class Worker:
     def _status_error(self, video: NovelaVideo, exc: ProviderError) -> None:
         def apply(session: Session, row: NovelaVideo) -> None:
             if self._past_deadline(row):
-                self._fail(session, row, "status", f"no answer from {row.provider} before the deadline: {exc}")
+                # A take being stored had finished at the provider, so it was charged: its estimate stands in.
+                charged = row.reserved_cost if row.status == JobStatus.STORING else None
+                message = f"no answer from {row.provider} before the deadline: {exc}"
+                self._fail(session, row, "status", message, charged=charged)
                 return
             row.poll_attempts += 1
             transitions.note(session, row, f"{exc}; will check again", {"http_status": exc.http_status})

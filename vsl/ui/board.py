@@ -15,7 +15,7 @@ from vsl.db import video_repo
 from vsl.db.models import Novela, NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.actions import Target
-from vsl.jobs.states import ACTIVE, HOLDS_MONEY, JobStatus
+from vsl.jobs.states import ACTIVE, HOLDS_MONEY, LABELS, JobStatus
 from vsl.money import ZERO, to_cents, usd
 from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
@@ -63,10 +63,10 @@ def scene_grid(novela: Novela, episode: int) -> None:
 
 
 def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
-    take = _shown_take(scene, takes)
     with st.container(border=True):
-        title = plain(take.title) or "Untitled"
-        st.markdown(f"**S{scene} · {title}**  \n{status_badge(take.status)} take {take.take}/{len(takes)}")
+        st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
+        take = _shown_take(scene, takes)
+        st.markdown(f"{status_badge(take.status)} take {take.take}/{len(takes)}")
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
         _media(take)
@@ -99,8 +99,8 @@ def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:
         "Take",
         numbers,
         index=len(numbers) - 1,
+        format_func=lambda n: f"Take {n} ({LABELS[JobStatus(takes[n - 1].status)].lower()})",
         key=f"take_pick_{takes[0].novela_id}_{takes[0].episode_number}_{scene}",
-        label_visibility="collapsed",
     )
     return next(t for t in takes if t.take == chosen)
 

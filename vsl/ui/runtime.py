@@ -9,6 +9,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from vsl.runtime import Runtime, build_runtime
 
+NAVIGATION_SEEN = "_vsl_navigation_seen"
+
 
 @st.cache_resource(show_spinner="Opening the database and starting the worker…")
 def _runtime() -> Runtime:
@@ -26,12 +28,18 @@ def _leave_legacy_pages_mode() -> None:
 
     Streamlit treats a `pages/` folder beside the main script as a v1 multipage app until `st.navigation` has
     run once in the process; until then a deep link (say `/board?novela=3`) runs the page file alone, without
-    app.py's navigation. The design card keeps `pages/`, so a page that finds itself in that mode switches
-    it off and reruns, and the rerun goes through app.py.
+    app.py's navigation. The design card keeps `pages/`, so a session whose first run is such a page switches
+    that mode off and reruns through app.py. (AppTest resets the mode before every run; the session flag keeps
+    its runs, which start at app.py, from rerunning.)
     """
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and not st.session_state.get(NAVIGATION_SEEN):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def navigation_ran() -> None:
+    """app.py calls this after `st.navigation`."""
+    st.session_state[NAVIGATION_SEEN] = True
 
 
 def changed() -> None:
