@@ -42,8 +42,9 @@ def test_cancel_a_planned_take_touches_nothing(sqlite_db: Database, lambda_stack
     novela_id = s.paid_novela()
     (target,) = actions.targets_rest_of_episode(s.db, novela_id, 1)
 
-    actions.cancel(s.db, s.registry, target.video_id)
+    message = actions.cancel(s.db, s.registry, target.video_id)
 
+    assert message == "Canceled; nothing had been reserved."
     assert take(s.db, target.video_id).status == "canceled"
     assert s.worker.step() == 0 and s.fake.requests == []
     assert novela(s.db, novela_id).reserved_cost == 0
@@ -106,6 +107,23 @@ def test_cancel_of_an_unknown_submission_waits_for_the_users_resubmission(
     assert _cancels(s) == [f"/homolog/cancel/{job.id}"]
     stored = novela(s.db, novela_id)
     assert (stored.total_cost, stored.reserved_cost) == (0, 0)
+
+
+def test_cancel_of_a_take_needing_attention_releases_its_reservation(
+    sqlite_db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(sqlite_db, ENDLESS, s3=False, read_timeout=0.3)
+    s.fake.force(Reply.delayed(1.0), path_prefix=GENERATE)
+    novela_id = s.paid_novela()
+    ids = s.confirm(novela_id)
+    s.run(ids, in_status("needs_attention"))
+
+    message = actions.cancel(s.db, s.registry, ids[0])
+
+    assert "may still run" in message
+    assert take(s.db, ids[0]).status == "canceled"
+    assert novela(s.db, novela_id).reserved_cost == 0
+    assert len(s.fake.requests_to("POST", GENERATE)) == 1
 
 
 @pytest.mark.parametrize("stage", ["queued", "running"])

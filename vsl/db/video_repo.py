@@ -71,20 +71,6 @@ def by_status(
     return list(session.scalars(stmt.order_by(NovelaVideo.episode_number, NovelaVideo.scene_number, NovelaVideo.take)))
 
 
-def due_ids(session: Session, statuses: Sequence[str], now: datetime, limit: int) -> list[int]:
-    """Ids of jobs in `statuses` whose next poll time has come, oldest first."""
-    stmt = (
-        select(NovelaVideo.id)
-        .where(
-            NovelaVideo.status.in_(statuses),
-            or_(NovelaVideo.next_poll_at.is_(None), NovelaVideo.next_poll_at <= now),
-        )
-        .order_by(NovelaVideo.next_poll_at.is_(None).desc(), NovelaVideo.next_poll_at, NovelaVideo.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
 def claim(session: Session, statuses: Sequence[str], now: datetime, limit: int) -> list[NovelaVideo]:
     """Lock and return due jobs. On PostgreSQL, `SKIP LOCKED` lets several workers share the queue."""
     stmt = (
@@ -93,7 +79,7 @@ def claim(session: Session, statuses: Sequence[str], now: datetime, limit: int) 
             NovelaVideo.status.in_(statuses),
             or_(NovelaVideo.next_poll_at.is_(None), NovelaVideo.next_poll_at <= now),
         )
-        .order_by(NovelaVideo.id)
+        .order_by(NovelaVideo.next_poll_at.is_(None).desc(), NovelaVideo.next_poll_at, NovelaVideo.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -186,7 +186,9 @@ def cancel(db: Database, registry: ProviderRegistry, video_id: int) -> str:
         if video is None:
             raise NothingToDo("That take no longer exists.")
         status = JobStatus(video.status)
-        if status in {JobStatus.SUBMITTING, JobStatus.UNKNOWN, JobStatus.STORING}:
+        if status == JobStatus.STORING:
+            return "This take already finished at the provider (and was charged); it is being saved."
+        if status in {JobStatus.SUBMITTING, JobStatus.UNKNOWN}:
             video.cancel_requested = True
             transitions.note(session, video, "cancel requested")
             return "Cancel requested: it will be cancelled as soon as the provider confirms the job."
@@ -200,10 +202,17 @@ def _cancel_locally(session: Session, video: NovelaVideo) -> str:
     status = JobStatus(video.status)
     if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
         return f"Nothing to cancel: this take is already {status.value}."
-    if status in HOLDS_MONEY:
+    held = status in HOLDS_MONEY
+    if held:
         budget.release(novela_repo.get(session, video.novela_id, lock=True), video)  # type: ignore[arg-type]
+    if status == JobStatus.NEEDS_ATTENTION:
+        transitions.move(session, video, "canceled", "canceled by the user; the submission outcome stays unknown")
+        return (
+            "Canceled here and its reservation released. If the provider did accept the job, it may still "
+            "run and be billed by the provider."
+        )
     transitions.move(session, video, "canceled", "canceled by the user before submission")
-    return "Canceled; its reservation went back to the budget."
+    return "Canceled; its reservation went back to the budget." if held else "Canceled; nothing had been reserved."
 
 
 def _cancel_at_provider(

@@ -39,7 +39,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.RUNNING: frozenset({S.STORING, S.FAILED, S.CANCELED}),
     S.STORING: frozenset({S.COMPLETED, S.FAILED}),
     S.UNKNOWN: frozenset({S.QUEUED, S.RUNNING, S.STORING, S.NEEDS_ATTENTION, S.FAILED}),
-    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.RUNNING, S.STORING, S.FAILED, S.RESERVED}),
+    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.RUNNING, S.STORING, S.FAILED, S.RESERVED, S.CANCELED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),
     S.CANCELED: frozenset(),
