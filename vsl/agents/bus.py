@@ -119,6 +119,22 @@ class Bus:
         video_id: int | None = None,
     ) -> BusMessage:
         """Deliver a request without waiting for its answer; returns the persisted request."""
+        where = (conversation_id, novela_id, video_id)
+        handler, message = self._new_request(from_agent, to_agent, action, content, *where)
+        self._deliver(handler, message)
+        return message
+
+    def _new_request(
+        self,
+        from_agent: str,
+        to_agent: str,
+        action: str,
+        content: dict[str, Any],
+        conversation_id: str,
+        novela_id: int | None,
+        video_id: int | None,
+    ) -> tuple[Handler, BusMessage]:
+        """The recipient's handler (refusing unknown agents) and the request, persisted before delivery."""
         handler = self._handler(to_agent)
         message = self._persist(
             message_type="request",
@@ -130,8 +146,7 @@ class Bus:
             novela_id=novela_id,
             video_id=video_id,
         )
-        self._deliver(handler, message)
-        return message
+        return handler, message
 
     def request(
         self,
@@ -146,17 +161,8 @@ class Bus:
         timeout_s: float = 60.0,
     ) -> BusMessage:
         """Deliver a request and return its response; BusError if the handler failed, BusTimeout if none."""
-        handler = self._handler(to_agent)
-        message = self._persist(
-            message_type="request",
-            from_agent=from_agent,
-            to_agent=to_agent,
-            action=action,
-            content=content,
-            conversation_id=conversation_id,
-            novela_id=novela_id,
-            video_id=video_id,
-        )
+        where = (conversation_id, novela_id, video_id)
+        handler, message = self._new_request(from_agent, to_agent, action, content, *where)
         with self._changed:
             self._answers[message.id] = None
         try:
