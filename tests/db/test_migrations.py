@@ -10,8 +10,16 @@ from vsl.db import migrate
 from vsl.db.engine import Database
 from vsl.db.models import Novela
 
-TABLES = {"novelas", "novela_videos", "agent_messages", "user_chat_messages", "media_library", "llm_calls",
-          "llm_cache", "job_events"}
+TABLES = {
+    "novelas",
+    "novela_videos",
+    "agent_messages",
+    "user_chat_messages",
+    "media_library",
+    "llm_calls",
+    "llm_cache",
+    "job_events",
+}
 
 
 def _tables(db: Database) -> set[str]:
@@ -38,9 +46,17 @@ def test_downgrade_to_base_and_back(db: Database) -> None:
 
 def test_money_round_trips_exactly_and_json_columns_work(db: Database) -> None:
     with db.session() as session:
-        novela = Novela(title="T", target_episodes=1, scenes_per_episode=1, default_model_id="veo-3.1",
-                        default_duration=8, default_resolution="1080p", budget=Decimal("1234567.8912"),
-                        total_cost=Decimal("0.1") + Decimal("0.2"), story_bible={"tone": "noir", "cast": ["Ana"]})
+        novela = Novela(
+            title="T",
+            target_episodes=1,
+            scenes_per_episode=1,
+            default_model_id="veo-3.1",
+            default_duration=8,
+            default_resolution="1080p",
+            budget=Decimal("1234567.8912"),
+            total_cost=Decimal("0.1") + Decimal("0.2"),
+            story_bible={"tone": "noir", "cast": ["Ana"]},
+        )
         session.add(novela)
     with db.session() as session:
         stored = session.get(Novela, novela.id)

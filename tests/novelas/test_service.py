@@ -17,9 +17,17 @@ from vsl.storage.local import LocalStorage
 
 
 def novela_input(**overrides) -> NovelaInput:
-    data = {"title": "Hacienda", "genre": "Drama", "premise": "A letter reopens a secret.", "episodes": 3,
-            "scenes_per_episode": 4, "default_model_id": "veo-3.1-fast", "default_duration": 8,
-            "default_resolution": "720p", "budget": Decimal("50")}
+    data = {
+        "title": "Hacienda",
+        "genre": "Drama",
+        "premise": "A letter reopens a secret.",
+        "episodes": 3,
+        "scenes_per_episode": 4,
+        "default_model_id": "veo-3.1-fast",
+        "default_duration": 8,
+        "default_resolution": "720p",
+        "budget": Decimal("50"),
+    }
     data.update(overrides)
     return NovelaInput(**data)
 
