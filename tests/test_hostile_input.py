@@ -11,13 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vsl.agents import flows
+from vsl.agents.team import build_team
 from vsl.catalog import get_catalog, validate
-from vsl.db import media_repo
+from vsl.config import load_settings
+from vsl.db import agent_repo, media_repo
 from vsl.db.engine import Database
 from vsl.db.media_repo import MediaFilter
 from vsl.db.models import MediaItem
 from vsl.novelas import service
+from vsl.novelas.references import BadReferenceImage, store_reference_image
 from vsl.novelas.validation import NovelaInput, NovelaInvalid, parse_budget
+from vsl.runtime import build_runtime
+from vsl.storage.local import LocalStorage
 from vsl.ui.widgets import plain
 
 CLASSICS = [
@@ -164,3 +170,40 @@ def test_markdown_escaping_leaves_no_active_syntax(text: str) -> None:
             continue
         assert escaped[i] not in "*_[]()<>`#|~$:!", (text, escaped)
         i += 1
+
+
+@pytest.mark.parametrize("text", CLASSICS)
+def test_chat_messages_are_stored_exactly_or_refused_clearly(sqlite_db: Database, tmp_path, text: str) -> None:
+    runtime = build_runtime(
+        load_settings({"DATABASE_URL": sqlite_db.url, "MEDIA_DIR": str(tmp_path / "m")}), start_worker=False
+    )
+    team = build_team(runtime)
+    try:
+        answer = "".join(flows.chat_reply(team, "hostile-session", text))
+    except flows.FlowError as exc:
+        assert str(exc).endswith(".")
+        with sqlite_db.session() as session:
+            assert agent_repo.chat_history(session, "hostile-session") == []
+        return
+    assert answer
+    with sqlite_db.session() as session:
+        stored = [m.content for m in agent_repo.chat_history(session, "hostile-session") if m.role == "user"]
+    assert stored == [text]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("notes.txt", b"just text, not an image"),
+        ("evil.png", b"<script>alert(1)</script>"),
+        ("empty.png", b""),
+        ("huge.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (50 * 1024 * 1024)),
+        ("fake.gif", b"GIF89a" + b"\x00" * 100),
+    ],
+)
+def test_non_image_and_oversized_uploads_are_refused(tmp_path, name: str, data: bytes) -> None:
+    storage = LocalStorage(tmp_path / "media")
+    with pytest.raises(BadReferenceImage) as info:
+        store_reference_image(storage, name, data)
+    assert name in str(info.value) and str(info.value).endswith(".")
+    assert list(storage.list_page()[0]) == []

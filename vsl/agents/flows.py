@@ -30,7 +30,7 @@ from vsl.jobs import actions
 from vsl.jobs.actions import Target
 from vsl.jobs.states import HOLDS_MONEY, JobStatus
 from vsl.novelas import service
-from vsl.novelas.validation import MAX_SEED, MAX_TEXT, Character, NovelaInput
+from vsl.novelas.validation import MAX_SEED, MAX_TEXT, Character, NovelaInput, text_problem
 
 DEFAULT_EPISODES = 3
 DEFAULT_SCENES = 4
@@ -369,11 +369,17 @@ def attach_failure(team: Team, session_id: str, video_id: int) -> FailureContext
     return context
 
 
+MAX_CHAT_CHARS = 4000
+
+
 def chat_reply(team: Team, session_id: str, text: str) -> Iterator[str]:
     """Store the user's message, stream the Fallback Handler's answer, then store it and close the bus request.
 
     The Fallback Handler has no tool that submits or pays: whatever the message asks, nothing is spent.
     """
+    problem = text_problem("Your message", text, MAX_CHAT_CHARS, required=True)
+    if problem:
+        raise FlowError(problem)
     db = team.runtime.db
     with db.write() as session:
         earlier = [(m.role, m.content) for m in agent_repo.chat_history(session, session_id)]

@@ -40,7 +40,7 @@ def render() -> None:
     for message in history:
         with st.chat_message(message.role):
             show(message.role, message.content)
-    question = st.chat_input("Ask the agents…", max_chars=4000)
+    question = st.chat_input("Ask the agents…", max_chars=flows.MAX_CHAT_CHARS)
     if question:
         _answer(team, session_id, question)
 
