@@ -32,6 +32,8 @@ novela = service.get(runtime.db, novela_id)
 
 st.title(plain(novela.title), anchor=False)
 board.totals(novela)
+board.manage(novela)
+board.show_pending_delete(novela)
 if runtime.registry.is_stand_in(novela.default_model_id):
     st.caption(":material/info: No video provider configured: scenes render with the free local preview ($0).")
 

@@ -57,6 +57,7 @@ if not items:
         "Nothing here yet. Generated scenes and assembled episodes appear here; "
         "files already in the bucket come in with Sync."
     )
+library.show_pending_delete()
 columns = st.columns(4)
 for i, item in enumerate(items):
     with columns[i % 4]:

@@ -124,3 +124,43 @@ def test_board_agents_draft_the_next_scene_and_nothing_is_spent_until_confirmed(
     assert not at.exception
     with app_env.db.session() as session:
         assert video_repo.get(session, first.id).status == "reserved"
+
+
+def test_board_pauses_and_deletes_a_novela_asking_about_its_media(app_env) -> None:
+    novela = _novela(app_env)
+    with app_env.db.session() as session:
+        session.add(MediaItem(s3_key="videos/kept.mp4", media_type="video", novela_id=novela.id, title="kept"))
+    at = open_page("pages/board.py", {"novela": str(novela.id)})
+    next(b for b in at.button if b.label == "Paused").click().run()
+    assert service.get(app_env.db, novela.id).status == "paused"
+    next(b for b in at.button if b.label == "Delete this novela…").click().run()
+    assert "It has 1 media file(s) in the library:" in [r.label for r in at.radio]
+    next(b for b in at.button if b.label == "Delete for good").click().run()
+    assert not at.exception
+    with app_env.db.session() as session:
+        assert novela_repo.count(session) == 0
+        (item,) = media_repo.search(session, MediaFilter())[0]
+    assert item.title == "kept" and item.novela_id is None
+
+
+def test_library_deletes_file_thumbnail_and_row_after_confirmation(app_env) -> None:
+    storage = app_env.storage
+    storage.put_bytes("videos/doomed.mp4", b"video", "video/mp4")
+    storage.put_bytes("thumbnails/videos/doomed.jpg", b"jpeg", "image/jpeg")
+    with app_env.db.session() as session:
+        session.add(
+            MediaItem(
+                s3_key="videos/doomed.mp4",
+                thumbnail_key="thumbnails/videos/doomed.jpg",
+                media_type="video",
+                title="doomed",
+            )
+        )
+    at = open_page("pages/library.py")
+    next(b for b in at.button if b.label == "Delete").click().run()
+    assert storage.exists("videos/doomed.mp4")  # nothing happens before the confirmation
+    next(b for b in at.button if b.label == "Delete for good").click().run()
+    assert not at.exception
+    assert not storage.exists("videos/doomed.mp4") and not storage.exists("thumbnails/videos/doomed.jpg")
+    with app_env.db.session() as session:
+        assert media_repo.search(session, MediaFilter())[1] == 0

@@ -19,9 +19,10 @@ from vsl.jobs.states import ACTIVE, HOLDS_MONEY, LABELS, JobStatus
 from vsl.money import ZERO, to_cents, usd
 from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
-from vsl.novelas.validation import NovelaInvalid
+from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
-from vsl.ui import agents, spend
+from vsl.storage.base import StorageError
+from vsl.ui import agents, dialogs, spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, status_badge
 
@@ -107,7 +108,10 @@ def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:
 
 def _media(take: NovelaVideo) -> None:
     if take.status == JobStatus.COMPLETED and take.s3_key:
-        st.video(get_runtime().storage.playback_source(take.s3_key))
+        try:
+            st.video(get_runtime().storage.playback_source(take.s3_key))
+        except StorageError as exc:  # deleted from the library or the bucket since
+            st.warning(f"The video file is gone: {exc}")
 
 
 def _costs(take: NovelaVideo) -> None:
@@ -209,3 +213,60 @@ def spend_chart(points: list[tuple[Any, Any]]) -> None:
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name="spent"))
     fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Spend over time (USD)")
     st.plotly_chart(fig, width="stretch")
+
+
+def manage(novela: Novela) -> None:
+    """Status, budget and deletion of the novela, tucked away under the totals."""
+    with st.expander("Novela settings"):
+        moves = sorted(service.STATUS_MOVES.get(novela.status, frozenset()))
+        st.caption(f"Status: {novela.status.replace('_', ' ')}")
+        for column, target in zip(st.columns(max(1, len(moves))), moves, strict=False):
+            if column.button(target.replace("_", " ").capitalize(), key=f"status_{target}", width="stretch"):
+                _after(_try(lambda t=target: service.set_status(get_runtime().db, novela.id, t), "Status changed."))
+        budget = st.text_input("Budget in USD (empty = no budget)", "" if novela.budget is None else str(novela.budget))
+        if st.button("Save budget"):
+            _after(
+                _try(lambda: service.update(get_runtime().db, novela.id, budget=parse_budget(budget)), "Budget saved.")
+            )
+        if st.button("Delete this novela…", icon=":material/delete:"):
+            dialogs.request(DELETE_NOVELA, novela.id)
+
+
+def _try(action: Callable[[], object], done: str) -> str:
+    try:
+        action()
+    except (NovelaInvalid, service.IllegalNovelaStatus, NovelaNotFound) as exc:
+        return str(exc)
+    return done
+
+
+DELETE_NOVELA = "delete_novela"
+
+
+def show_pending_delete(novela: Novela) -> None:
+    if dialogs.pending(DELETE_NOVELA) == novela.id:
+        _confirm_delete(novela)
+
+
+@st.dialog("Delete novela?", on_dismiss=dialogs.forgetter(DELETE_NOVELA))
+def _confirm_delete(novela: Novela) -> None:
+    runtime = get_runtime()
+    files = service.media_count(runtime.db, novela.id)
+    st.write(f"This deletes **{plain(novela.title)}**, its scenes and their history.")
+    choice = "keep"
+    if files:
+        choice = st.radio(
+            f"It has {files} media file(s) in the library:",
+            ["keep", "delete"],
+            format_func={"keep": "Keep them in the library", "delete": "Delete them too (files included)"}.get,
+        )
+    if st.button("Delete for good", type="primary"):
+        try:
+            service.delete_novela(runtime.db, novela.id, choice, runtime.storage)
+        except (service.NovelaBusy, StorageError) as exc:
+            st.error(str(exc))
+            return
+        dialogs.forget(DELETE_NOVELA)
+        changed()
+        st.query_params.clear()
+        st.switch_page("pages/home.py")

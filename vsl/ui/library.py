@@ -8,7 +8,8 @@ from vsl.db import media_repo
 from vsl.db.media_repo import MediaFilter
 from vsl.db.models import MediaItem
 from vsl.media.library import MediaNotFound, delete_item
-from vsl.storage.base import StorageError
+from vsl.storage.base import Storage, StorageError
+from vsl.ui import dialogs
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
 
@@ -24,9 +25,7 @@ def page_of(f: MediaFilter, offset: int, limit: int) -> tuple[list[MediaItem], i
 def tile(item: MediaItem) -> None:
     storage = get_runtime().storage
     with st.container(border=True):
-        if item.thumbnail_key:
-            st.image(storage.playback_source(item.thumbnail_key), width="stretch")
-        else:
+        if not _thumbnail(storage, item):
             st.markdown(f"## {ICONS.get(item.media_type, ':material/draft:')}")
         st.markdown(f"**{plain(item.title or item.s3_key)}**")
         where = f"E{item.episode_number} S{item.scene_number} · " if item.scene_number else ""
@@ -37,7 +36,18 @@ def tile(item: MediaItem) -> None:
         if c1.button("Preview", key=f"pv_{item.id}", width="stretch"):
             preview(item)
         if c2.button("Delete", key=f"del_{item.id}", width="stretch"):
-            confirm_delete(item)
+            dialogs.request(DELETE_MEDIA, item.id)
+
+
+def _thumbnail(storage: Storage, item: MediaItem) -> bool:
+    """Show the item's thumbnail; False when it has none or it cannot be read (a missing or broken file)."""
+    if not item.thumbnail_key:
+        return False
+    try:
+        st.image(storage.playback_source(item.thumbnail_key), width="stretch")
+    except (StorageError, OSError):  # PIL's UnidentifiedImageError is an OSError
+        return False
+    return True
 
 
 @st.dialog("Preview", width="large")
@@ -57,8 +67,23 @@ def preview(item: MediaItem) -> None:
         st.download_button("Download", data, file_name=item.s3_key.rsplit("/", 1)[-1], mime=item.content_type)
 
 
-@st.dialog("Delete media?")
-def confirm_delete(item: MediaItem) -> None:
+DELETE_MEDIA = "delete_media"
+
+
+def show_pending_delete() -> None:
+    item_id = dialogs.pending(DELETE_MEDIA)
+    if item_id is None:
+        return
+    with get_runtime().db.session() as session:
+        item = media_repo.get(session, item_id)
+    if item is None:
+        dialogs.forget(DELETE_MEDIA)
+        return
+    _confirm_delete(item)
+
+
+@st.dialog("Delete media?", on_dismiss=dialogs.forgetter(DELETE_MEDIA))
+def _confirm_delete(item: MediaItem) -> None:
     st.write(
         f"This deletes **{plain(item.title or item.s3_key)}**: the file"
         f"{' in the S3 bucket' if get_runtime().storage.mode == 's3' else ''}, its thumbnail and its library row."
@@ -70,6 +95,7 @@ def confirm_delete(item: MediaItem) -> None:
         except (MediaNotFound, StorageError) as exc:
             st.error(str(exc))
             return
+        dialogs.forget(DELETE_MEDIA)
         changed()
         st.toast(message)
         st.rerun()
