@@ -1,0 +1,72 @@
+"""The step-by-step wizard in AppTest: a full run stores a novela; invalid input shows errors and stores nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import open_page, texts
+from vsl.db import novela_repo, video_repo
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _text_input(at: AppTest, label: str):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def _next(at: AppTest) -> None:
+    _button(at, "Next →").click().run()
+    assert not at.exception
+
+
+def test_a_full_manual_run_stores_the_novela(app_env) -> None:
+    at = open_page("pages/new_novela.py")
+    _text_input(at, "Title").input("Hacienda de Sombras").run()
+    next(t for t in at.text_area if t.label.startswith("Premise (one line")).input("A letter reopens a secret.").run()
+    _next(at)
+    next(b for b in at.button if b.key == "wiz_model_wan-2.5-t2v").click().run()
+    _next(at)  # model settings: the defaults are valid
+    _next(at)  # episodes and scenes
+    _text_input(at, "Budget in USD (empty = no budget)").input("25").run()
+    _next(at)
+    _next(at)  # no characters
+    page = texts(at)
+    assert "Whole novela" in page  # the cost preview
+    _next(at)
+    _button(at, "Create novela").click().run()
+    assert not at.exception
+    with app_env.db.session() as session:
+        (card,) = novela_repo.cards(session)
+        takes = video_repo.episode_takes(session, card.novela.id, 1)
+    novela = card.novela
+    assert (novela.title, novela.default_model_id, novela.budget) == ("Hacienda de Sombras", "wan-2.5-t2v", Decimal(25))
+    assert (novela.target_episodes, novela.scenes_per_episode, len(takes)) == (3, 4, 4)
+
+
+def test_back_keeps_the_values(app_env) -> None:
+    at = open_page("pages/new_novela.py")
+    _text_input(at, "Title").input("Kept").run()
+    _next(at)
+    _button(at, "← Back").click().run()
+    assert _text_input(at, "Title").value == "Kept"
+
+
+def test_invalid_input_shows_errors_inline_and_stores_nothing(app_env) -> None:
+    at = open_page("pages/new_novela.py")
+    _text_input(at, "Title").input("   ").run()
+    _next(at)
+    assert "Title is required." in [e.value for e in at.error]
+    assert any(t.label == "Title" for t in at.text_input)  # still on step 1
+    _text_input(at, "Title").input("Fine").run()
+    _next(at)
+    _next(at)
+    _next(at)
+    _text_input(at, "Budget in USD (empty = no budget)").input("lots").run()
+    _next(at)
+    assert any("Budget must be an amount in USD" in e.value for e in at.error)
+    with app_env.db.session() as session:
+        assert novela_repo.count(session) == 0
