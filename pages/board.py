@@ -5,27 +5,26 @@ from __future__ import annotations
 import streamlit as st
 
 from vsl.agents import flows
-from vsl.db import novela_repo, video_repo
+from vsl.db import video_repo
 from vsl.jobs import actions
 from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.novelas import service
 from vsl.ui import agents, board, spend
+from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
 
 runtime = get_runtime()
-with runtime.db.session() as session:
-    cards = novela_repo.cards(session, limit=500)
-if not cards:
+titles = novela_titles()
+if not titles:
     st.title("Processing board")
     st.info("No novela yet: create one first.")
     st.page_link("pages/new_novela.py", label="Create a novela", icon=":material/auto_awesome:")
     st.stop()
 
-ids = [c.novela.id for c in cards]
+ids = list(titles)
 wanted = st.query_params.get("novela")
-current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else ids[0]
-titles = {c.novela.id: c.novela.title for c in cards}
+current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in titles else ids[0]
 novela_id = st.selectbox("Novela", ids, index=ids.index(current), format_func=titles.get)
 st.query_params["novela"] = str(novela_id)
 novela = service.get(runtime.db, novela_id)

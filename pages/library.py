@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vsl.db import novela_repo
 from vsl.db.media_repo import MediaFilter
 from vsl.media.library import sync_from_storage
 from vsl.storage.base import StorageError
 from vsl.ui import library
+from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 
 runtime = get_runtime()
 st.title("Media library")
 
-with runtime.db.session() as session:
-    novelas = {c.novela.id: c.novela.title for c in novela_repo.cards(session, limit=500)}
+novelas = novela_titles()
 c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
 text = c1.text_input("Search", placeholder="title, prompt or file name", max_chars=200)
 media_type = c2.selectbox("Type", [None, "video", "image", "audio"], format_func=lambda t: t or "all")

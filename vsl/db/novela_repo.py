@@ -37,6 +37,14 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count(Novela.id))) or 0
 
 
+def titles(session: Session, limit: int = 1000) -> dict[int, str]:
+    """Id → title of the newest novelas, for pickers (no counts: cheap at any size)."""
+    rows = session.execute(
+        select(Novela.id, Novela.title).order_by(Novela.created_at.desc(), Novela.id.desc()).limit(limit)
+    )
+    return {novela_id: title for novela_id, title in rows}
+
+
 def cards(session: Session, *, offset: int = 0, limit: int = 24) -> list[NovelaCard]:
     """Newest first, with scene counts computed in one grouped query."""
     novelas = list(

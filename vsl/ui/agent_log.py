@@ -11,10 +11,11 @@ import streamlit as st
 
 from vsl.agents.bus import BUS
 from vsl.agents.profiles import FALLBACK, INTEGRATOR, USER, WRITER
-from vsl.db import agent_repo, novela_repo
+from vsl.db import agent_repo
 from vsl.db.agent_repo import LogFilter
 from vsl.db.models import AgentMessage, LlmCall
 from vsl.money import usd
+from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import get_runtime
 
 PAGE_SIZE = 40
@@ -49,8 +50,7 @@ def render() -> None:
 
 
 def filters() -> LogFilter:
-    with get_runtime().db.session() as session:
-        titles = {card.novela.id: card.novela.title for card in novela_repo.cards(session, limit=500)}
+    titles = novela_titles()
     choices: list[int | None] = [None, *titles]
     wanted = st.query_params.get("novela")
     start = int(wanted) if wanted and wanted.isdigit() and int(wanted) in titles else None

@@ -12,9 +12,10 @@ import streamlit as st
 from vsl.agents import flows
 from vsl.agents.fallback import TakeNotFound
 from vsl.agents.team import Team
-from vsl.db import agent_repo, novela_repo
+from vsl.db import agent_repo
 from vsl.ui import spend
 from vsl.ui.agents import AGENT_ERRORS, keep_proposal, log_link, mode_note, show_proposal, team_or_stop
+from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed
 from vsl.ui.widgets import plain
 
@@ -126,8 +127,7 @@ def _answer(team: Team, session_id: str, question: str) -> None:
 
 
 def _next_scene(team: Team) -> None:
-    with team.runtime.db.session() as session:
-        titles = {card.novela.id: card.novela.title for card in novela_repo.cards(session, limit=500)}
+    titles = novela_titles()
     if not titles:
         return
     with st.expander("Draft the next scene with the agents"):

@@ -18,6 +18,13 @@ def novela_total() -> int:
 
 
 @st.cache_data(ttl=5, show_spinner=False)
+def novela_titles() -> dict[int, str]:
+    """Id → title of every novela (newest first), for the pickers on the board, library, chat and log."""
+    with get_runtime().db.session() as session:
+        return novela_repo.titles(session)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
 def novela_cards(offset: int, limit: int) -> list[NovelaCard]:
     with get_runtime().db.session() as session:
         return novela_repo.cards(session, offset=offset, limit=limit)
