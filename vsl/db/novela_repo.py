@@ -37,11 +37,9 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count(Novela.id))) or 0
 
 
-def titles(session: Session, limit: int = 1000) -> dict[int, str]:
-    """Id → title of the newest novelas, for pickers (no counts: cheap at any size)."""
-    rows = session.execute(
-        select(Novela.id, Novela.title).order_by(Novela.created_at.desc(), Novela.id.desc()).limit(limit)
-    )
+def titles(session: Session) -> dict[int, str]:
+    """Id → title of every novela, newest first, for pickers (no counts: cheap at any size)."""
+    rows = session.execute(select(Novela.id, Novela.title).order_by(Novela.created_at.desc(), Novela.id.desc()))
     return {novela_id: title for novela_id, title in rows}
 
 
@@ -59,8 +57,8 @@ def cards(session: Session, *, offset: int = 0, limit: int = 24) -> list[NovelaC
             novela=n,
             scenes_done=done_scenes.get(n.id, 0),
             scenes_total=n.target_episodes * n.scenes_per_episode,
-            in_flight=sum(v for (nid, st), v in counts.items() if nid == n.id and st in _IN_FLIGHT),
-            failed=sum(v for (nid, st), v in counts.items() if nid == n.id and st == "failed"),
+            in_flight=sum(v for st, v in counts.get(n.id, {}).items() if st in _IN_FLIGHT),
+            failed=counts.get(n.id, {}).get("failed", 0),
         )
         for n in novelas
     ]
@@ -69,13 +67,17 @@ def cards(session: Session, *, offset: int = 0, limit: int = 24) -> list[NovelaC
 _IN_FLIGHT = ("reserved", "submitting", "queued", "running", "storing", "unknown")
 
 
-def _status_counts(session: Session, ids: list[int]) -> dict[tuple[int, str], int]:
+def _status_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+    """novela id → status → number of takes."""
     rows = session.execute(
         select(NovelaVideo.novela_id, NovelaVideo.status, func.count())
         .where(NovelaVideo.novela_id.in_(ids))
         .group_by(NovelaVideo.novela_id, NovelaVideo.status)
     )
-    return {(nid, st): c for nid, st, c in rows}
+    counts: dict[int, dict[str, int]] = {}
+    for novela_id, status, n in rows:
+        counts.setdefault(novela_id, {})[status] = n
+    return counts
 
 
 def _completed_scene_counts(session: Session, ids: list[int]) -> dict[int, int]:
