@@ -35,20 +35,11 @@ from playwright.sync_api import Error as PlaywrightError
 from bench import write_result
 from bench.data_gen import temp_dataset
 from bench.pages_bench import APP, NavPage, conditions, nav_pages, queries_for
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS  # one place for Debian's Chromium and its flags
 from vsl.config import PROJECT_ROOT
 
 GOAL_S = 2.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TITLE = '[data-testid="stMain"] h1'  # every page starts with st.title
+TITLE = '[data-testid="stMainBlockContainer"] h1'  # every page starts with st.title (main area, any layout)
 SETTLED = '[data-test-script-state="notRunning"]'  # the frontend's mark for "the script run has finished"
 EXCEPTION = '[data-testid="stException"]'
 START_TIMEOUT_S = 90
