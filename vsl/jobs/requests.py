@@ -36,7 +36,7 @@ def build_request(session: Session, video: NovelaVideo) -> SubmitRequest:
     return SubmitRequest(
         model_id=video.model_id,
         media_type=spec.media_type,
-        prompt=video.script_prompt,
+        prompt=video.script_prompt if spec.prompt is not None or video.provider == "local" else "",
         params=params,
         client_request_id=video.client_request_id or "",
         metadata={
