@@ -47,11 +47,12 @@ def any_active(takes: list[NovelaVideo]) -> bool:
 
 def scene_grid(novela: Novela, episode: int) -> None:
     """The episode's scenes; refreshes itself every few seconds only while a job is in flight."""
-    live = any_active(load_episode(novela.id, episode))
+    loaded = [load_episode(novela.id, episode)]  # this run's read; the fragment's own reruns read again
+    live = any_active(loaded[0])
 
     @st.fragment(run_every=LIVE_EVERY_S if live else None)
     def grid() -> None:
-        takes = load_episode(novela.id, episode)
+        takes = loaded.pop() if loaded else load_episode(novela.id, episode)
         if live and not any_active(takes):
             changed()
             st.rerun(scope="app")  # all done: refresh totals once and stop polling
