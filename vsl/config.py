@@ -75,11 +75,16 @@ class Settings:
         return [s for s in (self.openai_api_key, self.replicate_api_token, self.lambda_api_key) if s]
 
 
+def environment() -> dict[str, str]:
+    """The process environment over `.env` in the project root: where every setting is read from."""
+    file_values = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+    return {**file_values, **os.environ}
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from `env` (default: the process environment over `.env` in the project root)."""
     if env is None:
-        file_values = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
-        env = {**file_values, **os.environ}
+        env = environment()
     default_db = f"sqlite:///{PROJECT_ROOT / 'data' / 'vsl.db'}"
     media_dir = Path(_env("MEDIA_DIR", str(PROJECT_ROOT / "data" / "media"), env))
     return Settings(

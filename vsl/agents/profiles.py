@@ -7,14 +7,11 @@ rate); everything variable goes into the request's input. Effort and verbosity c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import cast
 
-from dotenv import dotenv_values
-
 from vsl.agents.llm import AgentProfile, Effort, Verbosity
-from vsl.config import PROJECT_ROOT
+from vsl.config import environment
 
 WRITER = "script_writer"
 INTEGRATOR = "integrator"
@@ -111,12 +108,6 @@ _DEFAULTS: dict[str, tuple[str, Effort, Verbosity]] = {
 }
 
 
-def _environment() -> Mapping[str, str]:
-    """The process environment over `.env`, as the settings read them."""
-    file_values = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
-    return {**file_values, **os.environ}
-
-
 def _override(env: Mapping[str, str], variable: str, allowed: tuple[str, ...], default: str) -> str:
     value = (env.get(variable) or "").strip().lower()
     if not value:
@@ -130,7 +121,7 @@ def profile(name: str, env: Mapping[str, str] | None = None) -> AgentProfile:
     """The profile of agent `name`, with its effort and verbosity overrides applied."""
     if name not in _DEFAULTS:
         raise ValueError(f"There is no agent named {name!r}; the agents are {', '.join(_DEFAULTS)}.")
-    env = _environment() if env is None else env
+    env = environment() if env is None else env
     instructions, effort, verbosity = _DEFAULTS[name]
     key = name.upper()
     return AgentProfile(
