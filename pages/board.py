@@ -15,7 +15,8 @@ from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
 
 runtime = get_runtime()
-titles = novela_titles()
+wanted = st.query_params.get("novela", "")
+titles = novela_titles(wanted)
 if not titles:
     st.title("Processing board")
     st.info("No novela yet: create one first.")
@@ -23,8 +24,9 @@ if not titles:
     st.stop()
 
 ids = list(titles)
-wanted = st.query_params.get("novela")
-current = int(wanted) if wanted and wanted.isdigit() and int(wanted) in titles else ids[0]
+current = int(wanted) if wanted.isdigit() and int(wanted) in titles else ids[0]
+if wanted and current != int(wanted or 0):
+    st.warning(f"Novela {wanted[:12]} does not exist (it may have been deleted); showing the newest one.")
 novela_id = st.selectbox("Novela", ids, index=ids.index(current), format_func=titles.get)
 st.query_params["novela"] = str(novela_id)
 novela = service.get(runtime.db, novela_id)

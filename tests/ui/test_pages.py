@@ -164,3 +164,15 @@ def test_library_deletes_file_thumbnail_and_row_after_confirmation(app_env) -> N
     assert not storage.exists("videos/doomed.mp4") and not storage.exists("thumbnails/videos/doomed.jpg")
     with app_env.db.session() as session:
         assert media_repo.search(session, MediaFilter())[1] == 0
+
+
+def test_a_link_to_a_novela_made_a_moment_ago_opens_it_not_another(app_env) -> None:
+    _novela(app_env, title="First")
+    at = open_page("pages/board.py")  # caches the list of novelas
+    second = _novela(app_env, title="Made in another tab")
+    at.query_params["novela"] = str(second.id)
+    at.run()
+    assert "Made in another tab" in [t.value for t in at.title]
+    at.query_params["novela"] = "999999"
+    at.run()
+    assert any("Novela 999999 does not exist" in w.value for w in at.warning)

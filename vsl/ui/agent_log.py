@@ -50,9 +50,9 @@ def render() -> None:
 
 
 def filters() -> LogFilter:
-    titles = novela_titles()
-    choices: list[int | None] = [None, *titles]
     wanted = st.query_params.get("novela")
+    titles = novela_titles(wanted or "")
+    choices: list[int | None] = [None, *titles]
     start = int(wanted) if wanted and wanted.isdigit() and int(wanted) in titles else None
     c1, c2 = st.columns(2)
     novela_id = c1.selectbox(

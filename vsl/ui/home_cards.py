@@ -17,9 +17,21 @@ def novela_total() -> int:
         return novela_repo.count(session)
 
 
+def novela_titles(wanted: str = "") -> dict[int, str]:
+    """Id → title of every novela (newest first), for the pickers on the board, library, chat and log.
+
+    `wanted` is an id from a link: one the cached list does not know yet (made in another tab or process
+    a moment ago) refreshes the list instead of silently opening another novela.
+    """
+    titles = _titles()
+    if wanted.isdigit() and int(wanted) not in titles:
+        _titles.clear()
+        titles = _titles()
+    return titles
+
+
 @st.cache_data(ttl=5, show_spinner=False)
-def novela_titles() -> dict[int, str]:
-    """Id → title of every novela (newest first), for the pickers on the board, library, chat and log."""
+def _titles() -> dict[int, str]:
     with get_runtime().db.session() as session:
         return novela_repo.titles(session)
 
