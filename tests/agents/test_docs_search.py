@@ -52,7 +52,7 @@ def test_the_project_index_answers_from_the_contract_the_prices_and_the_catalog(
     top = titles(docs_search.search("reference images 16:9 duration 8", 1))[0]
     assert any(topic in top for topic in ("(veo-3.1)", "Video models", "Reference images"))
     assert "POST {base}/generate" in titles(docs_search.search("Idempotency-Key clientRequestId generate", 1))[0]
-    assert any("GPT-5" in t for t in titles(docs_search.search("temperature rejected reasoning effort verbosity", 2)))
+    assert any("GPT-5" in t for t in titles(docs_search.search("temperature rejected reasoning effort verbosity", 3)))
     wan = docs_search.search("Wan 2.5 Fast sizes", 3)
     assert any("wan-2.5-t2v-fast" in t for t in titles(wan))
 
