@@ -118,6 +118,9 @@ class Browser:
             self.failed_requests.append(f"{response.status} {response.url}")
 
     def open(self, url: str) -> Page:
+        """Go to `url`; errors are counted from here, so each check speaks of the pages it visited."""
+        self.console_errors.clear()
+        self.failed_requests.clear()
         self.page.goto(url)
         self.page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=30_000)
         self.expect_no_spinner()

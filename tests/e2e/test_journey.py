@@ -64,6 +64,7 @@ def test_the_main_journey(app, browser: Browser) -> None:
     page = browser.open(url + "/")
     browser.expect_text("No novela yet")
     browser.shot("home-empty")
+    browser.assert_no_app_errors()
 
     # Draft with the agents (offline): premise → one click → review → one click.
     browser.open(url + "/new_novela")
@@ -98,6 +99,7 @@ def test_the_main_journey(app, browser: Browser) -> None:
     browser.click("Assemble episode")
     browser.expect_text("assembled", timeout_s=60)
     browser.shot("board")
+    browser.assert_no_app_errors()  # before the next page resets the count
 
     # Both takes of scene 1, scene 2 and the episode are in the library.
     browser.open(url + "/library")
