@@ -53,10 +53,28 @@ class JobSnapshot:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class SubmitRecovery(StrEnum):
+    """What a provider promises about a submit whose outcome is unknown (docs/adr/0001-submit-recovery.md).
+
+    SAME_ID: resubmitting with the same client request id returns the same job (the VSL Lambda contract, within
+    its window), so the worker may resubmit by itself a bounded number of times.
+    RECONCILE: no such promise; the worker first looks the submission up by its request id
+    (`find_submission`) and resubmits only when none is found and the failed call cannot have created a charge.
+    """
+
+    SAME_ID = "same_id"
+    RECONCILE = "reconcile"
+
+
 class Provider(Protocol):
     name: str  # "lambda", "replicate", "local"
+    submit_recovery: SubmitRecovery
 
     def submit(self, request: SubmitRequest) -> JobSnapshot: ...
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        """The job created by an earlier submit carrying this request id, or None when the provider has none."""
+        ...
 
     def status(self, job_id: str) -> JobSnapshot: ...
 
