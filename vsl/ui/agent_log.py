@@ -16,6 +16,7 @@ from vsl.db.agent_repo import LogFilter
 from vsl.db.models import AgentMessage, LlmCall
 from vsl.money import usd
 from vsl.ui.home_cards import novela_titles
+from vsl.ui.model_text import neutralize
 from vsl.ui.runtime import get_runtime
 
 PAGE_SIZE = 40
@@ -102,7 +103,7 @@ def _message(moment: datetime, message: AgentMessage) -> None:
         )
         content = message.content or {}
         if message.message_type == "error":
-            st.error(str(content.get("error", content)))
+            st.error(neutralize(str(content.get("error", content))))
         elif set(content) == {"text"} or set(content) == {"question"}:
             st.text(next(iter(content.values())))
         else:
@@ -120,4 +121,4 @@ def _call(moment: datetime, call: LlmCall) -> None:
         f"{usd(call.cost_usd)} · {call.latency_ms:,} ms{origin}"
     )
     if not call.ok:
-        st.error(f"That call failed: {call.error}")
+        st.error(f"That call failed: {neutralize(call.error)}")

@@ -12,6 +12,7 @@ from vsl.jobs.actions import NothingToDo
 from vsl.money import usd
 from vsl.novelas.service import NovelaNotFound
 from vsl.ui import spend
+from vsl.ui.model_text import neutralize
 from vsl.ui.runtime import get_runtime
 from vsl.ui.widgets import plain
 
@@ -41,6 +42,11 @@ def mode_note(team: Team) -> None:
         )
     else:
         st.caption(f":green[:material/cloud_done:] Agents think with {team.mode}.")
+
+
+def show_agent_error(exc: Exception) -> None:
+    """An agent's failure; its words may quote the model or a provider, so nothing in them is live."""
+    st.error(neutralize(str(exc)), icon=":material/warning:")
 
 
 PROPOSAL = "_vsl_agent_proposal"

@@ -183,7 +183,7 @@ def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:
         with st.spinner("The agents are drafting…"):
             agents.keep_proposal(flow(team))
     except agents.AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        agents.show_agent_error(exc)
         return
     st.rerun()
 

@@ -13,8 +13,16 @@ from vsl.agents import flows
 from vsl.agents.fallback import TakeNotFound
 from vsl.agents.team import Team
 from vsl.db import agent_repo
-from vsl.ui import spend
-from vsl.ui.agents import AGENT_ERRORS, keep_proposal, log_link, mode_note, show_proposal, team_or_stop
+from vsl.ui import model_text, spend
+from vsl.ui.agents import (
+    AGENT_ERRORS,
+    keep_proposal,
+    log_link,
+    mode_note,
+    show_agent_error,
+    show_proposal,
+    team_or_stop,
+)
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed
 from vsl.ui.widgets import plain
@@ -111,7 +119,7 @@ def _run(flow: Callable[[], flows.Proposal]) -> None:
         with st.spinner("The agents are working…"):
             keep_proposal(flow())
     except AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        show_agent_error(exc)
         return
     changed()
 
@@ -121,9 +129,9 @@ def _answer(team: Team, session_id: str, question: str) -> None:
         show("user", question)
     with st.chat_message("assistant"):
         try:
-            st.write_stream(flows.chat_reply(team, session_id, question))
+            model_text.stream(flows.chat_reply(team, session_id, question))
         except AGENT_ERRORS as exc:
-            st.error(str(exc), icon=":material/warning:")
+            show_agent_error(exc)
 
 
 def _next_scene(team: Team) -> None:
@@ -137,5 +145,8 @@ def _next_scene(team: Team) -> None:
 
 
 def show(role: str, text: str) -> None:
-    """A user's words as plain text; the agents' answers as Markdown (never HTML)."""
-    st.markdown(plain(text) if role == "user" else text)
+    """A user's words as plain text; the agents' answers as Markdown with no live image or link (never HTML)."""
+    if role == "user":
+        st.markdown(plain(text))
+    else:
+        model_text.show(text)

@@ -14,7 +14,7 @@ from vsl.catalog import get_catalog
 from vsl.money import usd
 from vsl.novelas import validation
 from vsl.novelas.validation import NovelaInvalid
-from vsl.ui.agents import AGENT_ERRORS, mode_note, team_or_stop
+from vsl.ui.agents import AGENT_ERRORS, mode_note, show_agent_error, team_or_stop
 from vsl.ui.runtime import changed
 from vsl.ui.widgets import plain
 
@@ -51,7 +51,7 @@ def _draft(premise: str, episodes: int, scenes: int) -> None:
         with st.spinner("The Script Writer is planning the season; the Integrator checks the model and budget…"):
             st.session_state[DRAFT] = flows.draft_novela(team_or_stop(), premise, episodes, scenes)
     except AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        show_agent_error(exc)
 
 
 def review(draft: NovelaDraft) -> None:
