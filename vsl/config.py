@@ -39,7 +39,7 @@ class Settings:
     lambda_api_url: str = ""
     lambda_api_key: str = field(default="", repr=False)
     replicate_api_token: str = field(default="", repr=False)
-    replicate_base_url: str = "https://api.replicate.com/v1"
+    replicate_base_url: str = "https://api.replicate.com"  # the host; a value ending in /v1 works too
     replicate_svd_version: str = ""  # Stability's SVD is a community model: Replicate needs its version hash
     openai_api_key: str = field(default="", repr=False)
     openai_model: str = DEFAULT_OPENAI_MODEL
@@ -100,7 +100,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         lambda_api_url=_env("LAMBDA_API_URL", "", env).rstrip("/"),
         lambda_api_key=_env("LAMBDA_API_KEY", "", env),
         replicate_api_token=_env("REPLICATE_API_TOKEN", "", env),
-        replicate_base_url=_env("REPLICATE_BASE_URL", "https://api.replicate.com/v1", env).rstrip("/"),
+        replicate_base_url=_env("REPLICATE_BASE_URL", "https://api.replicate.com", env).rstrip("/"),
         replicate_svd_version=_env("REPLICATE_SVD_VERSION", "", env),
         openai_api_key=_env("OPENAI_API_KEY", "", env),
         openai_model=_env("OPENAI_MODEL", DEFAULT_OPENAI_MODEL, env),
