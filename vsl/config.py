@@ -13,6 +13,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# the agents' model when OPENAI_MODEL is not set: the reasons are in the README (Configuration)
+DEFAULT_OPENAI_MODEL = "gpt-5.4"
 SECRET_NAMES = ("OPENAI_API_KEY", "REPLICATE_API_TOKEN", "LAMBDA_API_KEY", "AWS_SECRET_ACCESS_KEY")
 
 
@@ -37,10 +39,10 @@ class Settings:
     lambda_api_url: str = ""
     lambda_api_key: str = field(default="", repr=False)
     replicate_api_token: str = field(default="", repr=False)
-    replicate_base_url: str = "https://api.replicate.com/v1"
+    replicate_base_url: str = "https://api.replicate.com"  # the host; a value ending in /v1 works too
     replicate_svd_version: str = ""  # Stability's SVD is a community model: Replicate needs its version hash
     openai_api_key: str = field(default="", repr=False)
-    openai_model: str = "gpt-5"
+    openai_model: str = DEFAULT_OPENAI_MODEL
     openai_base_url: str = ""
     openai_timeout_s: float = 120.0
     embedded_worker: bool = True
@@ -98,10 +100,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         lambda_api_url=_env("LAMBDA_API_URL", "", env).rstrip("/"),
         lambda_api_key=_env("LAMBDA_API_KEY", "", env),
         replicate_api_token=_env("REPLICATE_API_TOKEN", "", env),
-        replicate_base_url=_env("REPLICATE_BASE_URL", "https://api.replicate.com/v1", env).rstrip("/"),
+        replicate_base_url=_env("REPLICATE_BASE_URL", "https://api.replicate.com", env).rstrip("/"),
         replicate_svd_version=_env("REPLICATE_SVD_VERSION", "", env),
         openai_api_key=_env("OPENAI_API_KEY", "", env),
-        openai_model=_env("OPENAI_MODEL", "gpt-5", env),
+        openai_model=_env("OPENAI_MODEL", DEFAULT_OPENAI_MODEL, env),
         openai_base_url=_env("OPENAI_BASE_URL", "", env),
         openai_timeout_s=float(_env("OPENAI_TIMEOUT_S", "120", env)),
         embedded_worker=_bool(_env("EMBEDDED_WORKER", "true", env)),

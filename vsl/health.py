@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from openai import OpenAI, OpenAIError
 from sqlalchemy import text
 
-from vsl.catalog.gpt5 import UnsupportedLlmModel, base_model
+from vsl.agents.profiles import agent_models, profile
+from vsl.catalog.gpt5 import gpt_model
 from vsl.config import Settings
 from vsl.db.engine import Database
 from vsl.media.ffmpeg import ffmpeg_exe
@@ -56,26 +58,33 @@ def check_provider(registry: ProviderRegistry, name: str) -> Check:
     return Check(True, f"The {label} answers.")
 
 
-def check_llm(settings: Settings) -> Check:
-    """Look the configured model up (free): proves the key works and the model is available to it."""
+def check_llm(settings: Settings, env: Mapping[str, str] | None = None) -> Check:
+    """Look each agent's model up (free): proves the key works, the models are available to it, and names their
+    prices. `env` holds the AGENT_* settings (default: the environment)."""
     if not settings.openai_api_key:
         return Check(True, "No OPENAI_API_KEY: the agents draft offline from templates and the story bible.")
     try:
-        base_model(settings.openai_model)
-    except UnsupportedLlmModel as exc:
+        models = agent_models(env, settings.openai_model)
+        for name in models:
+            profile(name, env, settings.openai_model)  # the family and each effort, as the team checks them
+    except ValueError as exc:  # UnsupportedLlmModel is one
         return Check(False, str(exc))
     client = OpenAI(
         api_key=settings.openai_api_key, base_url=settings.openai_base_url or None, timeout=15, max_retries=1
     )
-    try:
-        client.models.retrieve(settings.openai_model)
-    except OpenAIError as exc:
-        return Check(
-            False,
-            f"OpenAI did not accept the check for {settings.openai_model}: "
-            f"{exc.__class__.__name__}: {scrub(str(exc), settings.secrets())}",
-        )
-    return Check(True, f"OpenAI answers and {settings.openai_model} is available to this key.")
+    lines = []
+    for model in dict.fromkeys(models.values()):
+        try:
+            client.models.retrieve(model)
+        except OpenAIError as exc:
+            return Check(
+                False,
+                f"OpenAI did not accept the check for {model}: "
+                f"{exc.__class__.__name__}: {scrub(str(exc), settings.secrets())}",
+            )
+        users = ", ".join(name.replace("_", " ") for name, used in models.items() if used == model)
+        lines.append(f"{model} ({users}): {gpt_model(model).price_line()}")
+    return Check(True, "OpenAI answers and each agent's model is available to this key. " + " · ".join(lines))
 
 
 def scrub(text: str, secrets: list[str]) -> str:

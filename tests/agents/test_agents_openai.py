@@ -16,7 +16,7 @@ from vsl.agents.profiles import FALLBACK, INTEGRATOR, WRITER, profile
 from vsl.agents.script_writer import SCENE_SCHEMA, SEASON_SCHEMA
 from vsl.agents.team import build_team
 from vsl.catalog.gpt5 import UnsupportedLlmModel
-from vsl.config import load_settings
+from vsl.config import DEFAULT_OPENAI_MODEL, load_settings
 from vsl.money import for_storage
 from vsl.runtime import Runtime
 
@@ -57,7 +57,7 @@ def test_each_agent_sends_its_own_effort_and_verbosity_and_never_temperature(
             assert body["reasoning"] == {"effort": effort}
             assert body["text"]["verbosity"] == verbosity
             assert "temperature" not in body and "top_p" not in body
-            assert body["model"] == "gpt-5" and body["store"] is False
+            assert body["model"] == DEFAULT_OPENAI_MODEL and body["store"] is False
             assert body["instructions"] == profile(agent).instructions  # the static, cacheable prefix
 
 
@@ -104,7 +104,7 @@ def test_every_call_is_stored_with_its_agent_step_tokens_cost_and_conversation(
     assert len(calls) == len(fake.bodies)
     for call in calls:
         assert call.ok and call.input_tokens == 120 and call.output_tokens == 40 and call.reasoning_tokens == 16
-        assert call.cost_usd == for_storage(Decimal("0.00055"))  # 120 x $1.25/M + 40 x $10/M, NUMERIC(12,4)
+        assert call.cost_usd == for_storage(Decimal("0.0009"))  # 120 x $2.50/M + 40 x $15/M (gpt-5.4)
         assert call.conversation_id
     assert {c.novela_id for c in calls if c.step != "chat"} == {novela_id}
     chat = next(c for c in calls if c.step == "chat")
@@ -129,7 +129,7 @@ def test_the_team_uses_gpt5_when_a_key_is_set_and_refuses_other_models(runtime: 
     env = {"DATABASE_URL": runtime.db.url, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.base_url}
     keyed = Runtime(load_settings(env), runtime.db, runtime.storage, runtime.registry, runtime.worker)
     team = build_team(keyed)
-    assert not team.offline and team.mode == "OpenAI gpt-5"
+    assert not team.offline and team.mode == f"OpenAI {DEFAULT_OPENAI_MODEL}"
     flows.draft_novela(team, "Isabel returns home.", episodes=1, scenes=1)
     assert fake.bodies, "the draft went to the (fake) OpenAI API"
 
@@ -143,5 +143,8 @@ def test_effort_and_verbosity_can_be_overridden_per_agent() -> None:
     tuned = profile(WRITER, {"AGENT_EFFORT_SCRIPT_WRITER": "high", "AGENT_VERBOSITY_SCRIPT_WRITER": "low"})
     assert (tuned.effort, tuned.verbosity) == ("high", "low")
     assert profile(INTEGRATOR, {}).effort == "low"
-    with pytest.raises(ValueError, match="AGENT_EFFORT_FALLBACK must be one of minimal, low, medium, high"):
+    with pytest.raises(
+        ValueError,
+        match=r"reasoning effort 'extreme' \(AGENT_EFFORT_FALLBACK\); it takes none, low, medium, high, xhigh",
+    ):
         profile(FALLBACK, {"AGENT_EFFORT_FALLBACK": "extreme"})

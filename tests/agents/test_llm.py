@@ -62,7 +62,8 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 def make_client(fake: FakeOpenAI, db: Database | None = None, **options: Any) -> LlmClient:
-    return LlmClient(KEY, base_url=fake.base_url, db=db, timeout_s=5, **options)
+    """A client on gpt-5 unless told otherwise: the prices the expectations below are worked out with."""
+    return LlmClient(KEY, base_url=fake.base_url, db=db, timeout_s=5, **{"model": "gpt-5", **options})
 
 
 def calls_in(db: Database) -> list[LlmCall]:

@@ -143,8 +143,8 @@ CASES: list[tuple[str, Callable[[], Decimal], str]] = [
     ("gpt-5 cached", lambda: gpt5_cost("gpt-5", 10_000, 4000, 2000), "0.028"),
     # 3000 x 0.25/1M + 1500 x 2/1M = 0.00075 + 0.003 = 0.00375
     ("gpt-5-mini scene", lambda: gpt5_cost("gpt-5-mini", 3000, 0, 1500), "0.00375"),
-    # 1M x 0.05/1M + 1M x 0.40/1M = 0.45
-    ("gpt-5-nano 1M", lambda: gpt5_cost("gpt-5-nano", 1_000_000, 0, 1_000_000), "0.45"),
+    # 200K x 0.05/1M + 1M x 0.40/1M = 0.01 + 0.40 = 0.41 (gpt-5-nano takes at most 272K input tokens)
+    ("gpt-5-nano 200K/1M", lambda: gpt5_cost("gpt-5-nano", 200_000, 0, 1_000_000), "0.41"),
     # --- price per second of output --------------------------------------------------------------------
     ("veo $/s", lambda: price_per_second("veo-3.1", {}), "0.40"),  # with audio
     ("wan-fast 1080p $/s", lambda: price_per_second("wan-2.5-t2v-fast", {"size": "1080*1920"}), "0.102"),

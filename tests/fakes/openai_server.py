@@ -162,6 +162,7 @@ class FakeOpenAI(FakeHttpServer):
         super().__init__()
         self.responder = responder
         self.api_key = api_key  # when set, any other bearer token gets the real 401
+        self.unavailable_models: set[str] = set()  # GET /v1/models/{id} answers 404 for these
         self._turns: deque[ModelReply] = deque()
         self._ids = itertools.count(1)
 
@@ -180,6 +181,8 @@ class FakeOpenAI(FakeHttpServer):
         return [r.body for r in self.requests_to("POST", "/v1/responses")]
 
     def route(self, request: RecordedRequest) -> Reply:
+        if request.method == "GET" and request.path.startswith("/v1/models/"):
+            return _model_object(self, request, request.path.removeprefix("/v1/models/"))
         if (request.method, request.path) != ("POST", "/v1/responses"):
             return _error(404, f"Invalid URL ({request.method} {request.path})", code="unknown_url")
         body: Body = request.body if isinstance(request.body, dict) else {}
@@ -203,6 +206,17 @@ class FakeOpenAI(FakeHttpServer):
         with self._lock:
             number = next(self._ids)
         return f"{prefix}_{number:04d}{uuid.uuid4().hex[:12]}"
+
+
+def _model_object(fake: FakeOpenAI, request: RecordedRequest, model: str) -> Reply:
+    """GET /v1/models/{model}: the model object, or the real 404 for a model this key cannot use."""
+    if fake.api_key is not None and request.header("authorization") != f"Bearer {fake.api_key}":
+        return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+    if model in fake.unavailable_models:
+        return _error(
+            404, f"The model '{model}' does not exist or you do not have access to it.", code="model_not_found"
+        )
+    return Reply(200, {"id": model, "object": "model", "created": 1754524800, "owned_by": "system"})
 
 
 def _error(status: int, message: str, **fields: Any) -> Reply:

@@ -64,7 +64,9 @@ def test_an_official_model_runs_by_name_to_an_output_with_its_compute_time(
     assert submitted.state is ProviderState.QUEUED
     sent = server.requests_to("POST", "/v1/models/google/veo-3.1/predictions")[0]
     assert sent.header("Authorization") == f"Bearer {CANARY}"
-    assert sent.body == {"input": {"duration": 8, "seed": 7, "prompt": "Isabel opens the letter."}}
+    assert sent.body == {
+        "input": {"duration": 8, "seed": 7, "prompt": "Isabel opens the letter.", "vsl_request_id": "request-1"}
+    }
 
     seen = poll_until_done(provider, submitted.job_id)
     assert [s.state for s in seen] == [ProviderState.RUNNING, ProviderState.SUCCEEDED]
@@ -80,7 +82,10 @@ def test_a_community_model_runs_by_version_without_an_empty_prompt(
     provider.submit(SVD)
 
     sent = server.requests_to("POST", "/v1/predictions")[0]
-    assert sent.body == {"version": "3f0457e4619daac51203dedb472816fd", "input": {"input_image": "https://x/i.png"}}
+    assert sent.body == {
+        "version": "3f0457e4619daac51203dedb472816fd",
+        "input": {"input_image": "https://x/i.png", "vsl_request_id": "request-2"},
+    }
 
 
 def test_a_list_of_outputs_gives_the_first(server: FakeReplicateServer, provider: ReplicateProvider) -> None:

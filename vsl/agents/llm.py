@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from openai import (
@@ -29,14 +30,14 @@ from openai import (
 from openai.types.responses import Response, ResponseStreamEvent, ResponseUsage
 from sqlalchemy.exc import IntegrityError
 
-from vsl.catalog.gpt5 import UnsupportedLlmModel, base_model, gpt5_cost
-from vsl.config import Settings
+from vsl.catalog.gpt5 import LlmPricingError, UnsupportedLlmModel, base_model, gpt5_cost, standard_cost
+from vsl.config import DEFAULT_OPENAI_MODEL, Settings
 from vsl.db.engine import Database
 from vsl.db.models import LlmCache, LlmCall
 
 log = logging.getLogger(__name__)
 
-Effort = Literal["minimal", "low", "medium", "high"]
+Effort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]  # each model takes a subset (gpt5.py)
 Verbosity = Literal["low", "medium", "high"]
 Input = str | list[dict[str, Any]]
 Check = Callable[["_Reply"], "str | None"]
@@ -51,12 +52,14 @@ REPAIR_PROMPT = (
 
 @dataclass(frozen=True)
 class AgentProfile:
-    """Who calls: the agent's name, its fixed system prompt, how hard it thinks and how long it answers."""
+    """Who calls: the agent's name, its fixed system prompt, how hard it thinks and how long it answers, and its
+    model (None: the client's model)."""
 
     name: str
     instructions: str
     effort: Effort = "low"
     verbosity: Verbosity = "medium"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class _Call:
     step: str
     novela_id: int | None
     conversation_id: str | None
+    model: str
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ class LlmClient:
         self,
         api_key: str,
         *,
-        model: str = "gpt-5",
+        model: str = DEFAULT_OPENAI_MODEL,
         base_url: str | None = None,
         db: Database | None = None,
         timeout_s: float = 120,
@@ -197,7 +201,7 @@ class LlmClient:
         conversation_id: str | None = None,
     ) -> dict[str, Any]:
         """A JSON object matching `schema`; one repair attempt on an invalid answer, then LlmOutputError."""
-        call = _Call(profile.name, step, novela_id, conversation_id)
+        call = self._call(profile, step, novela_id, conversation_id)
         text_format = {"type": "json_schema", "name": schema_name, "schema": schema, "strict": True}
         request = self._request(profile, input, novela_id, text_format=text_format)
 
@@ -228,7 +232,7 @@ class LlmClient:
         conversation_id: str | None = None,
     ) -> ToolRunResult:
         """Let the model call `tools` until it answers with text; a tool's exception becomes its output."""
-        call = _Call(profile.name, step, novela_id, conversation_id)
+        call = self._call(profile, step, novela_id, conversation_id)
         by_name = {tool.name: tool for tool in tools}
         request = self._request(profile, input, novela_id, tools=[tool.as_param() for tool in tools])
         items = _as_items(input)
@@ -253,7 +257,7 @@ class LlmClient:
         novela_id: int | None = None,
         conversation_id: str | None = None,
     ) -> str:
-        call = _Call(profile.name, step, novela_id, conversation_id)
+        call = self._call(profile, step, novela_id, conversation_id)
         return self._reply(call, self._request(profile, input, novela_id)).text
 
     def stream_text(
@@ -266,7 +270,7 @@ class LlmClient:
         conversation_id: str | None = None,
     ) -> Iterator[str]:
         """Text deltas as they arrive (never cached); usage is recorded from `response.completed`."""
-        call = _Call(profile.name, step, novela_id, conversation_id)
+        call = self._call(profile, step, novela_id, conversation_id)
         request = self._request(profile, input, novela_id)
         started = time.monotonic()
         usage: ResponseUsage | None = None
@@ -290,6 +294,9 @@ class LlmClient:
 
     # -- internals -----------------------------------------------------------------------------------
 
+    def _call(self, profile: AgentProfile, step: str, novela_id: int | None, conversation_id: str | None) -> _Call:
+        return _Call(profile.name, step, novela_id, conversation_id, profile.model or self.model)
+
     def _request(
         self,
         profile: AgentProfile,
@@ -304,7 +311,7 @@ class LlmClient:
         if text_format is not None:
             text["format"] = text_format
         request: dict[str, Any] = {
-            "model": self.model,
+            "model": profile.model or self.model,
             "instructions": profile.instructions,
             "input": input,
             "reasoning": {"effort": profile.effort},
@@ -330,7 +337,7 @@ class LlmClient:
         problem = check(reply)
         self._record(call, _Usage.of(response.usage), started, error=problem)
         if key is not None and problem is None:
-            self._cache_put(key, reply)
+            self._cache_put(key, reply, call.model)
         return replace(reply, problem=problem)
 
     def _create(self, call: _Call, request: dict[str, Any], started: float) -> Response:
@@ -381,20 +388,25 @@ class LlmClient:
     ) -> None:
         if self.db is None:
             return
+        ok = error is None
+        cost, unpriced = _cost(call.model, usage)
+        if unpriced:
+            log.warning("GPT call by %s not priced exactly: %s", call.agent, unpriced)
+            error = unpriced if error is None else f"{error} {unpriced}"
         with self.db.write() as session:
             session.add(
                 LlmCall(
                     agent=call.agent,
-                    model=self.model,
+                    model=call.model,
                     step=call.step,
                     input_tokens=usage.input_tokens,
                     cached_tokens=usage.cached_tokens,
                     output_tokens=usage.output_tokens,
                     reasoning_tokens=usage.reasoning_tokens,
-                    cost_usd=gpt5_cost(self.model, usage.input_tokens, usage.cached_tokens, usage.output_tokens),
+                    cost_usd=cost,
                     latency_ms=round((time.monotonic() - started) * 1000),
                     cached_response=cached_response,
-                    ok=error is None,
+                    ok=ok,
                     error=error,
                     novela_id=call.novela_id,
                     conversation_id=call.conversation_id,
@@ -408,7 +420,7 @@ class LlmClient:
             row = session.get(LlmCache, key)
             return None if row is None else _Reply(text=row.response["text"], output=row.response["output"])
 
-    def _cache_put(self, key: str, reply: _Reply) -> None:
+    def _cache_put(self, key: str, reply: _Reply, model: str) -> None:
         if self._cache_db is None:
             return
         try:
@@ -416,12 +428,21 @@ class LlmClient:
                 session.add(
                     LlmCache(
                         request_hash=key,
-                        model=self.model,
+                        model=model,
                         response={"text": reply.text, "output": reply.output},
                     )
                 )
         except IntegrityError:  # another thread stored the same answer first
             log.debug("llm_cache already holds %s", key)
+
+
+def _cost(model: str, usage: _Usage) -> tuple[Decimal, str | None]:
+    """The call's exact cost, or (when the data has no rate for it) the standard-rate lower bound and why."""
+    tokens = (usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+    try:
+        return gpt5_cost(model, *tokens), None
+    except LlmPricingError as exc:
+        return standard_cost(model, *tokens), f"Cost recorded at the standard rates as a lower bound: {exc}"
 
 
 def _as_items(input: Input) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The three agents: their names on the bus, fixed system prompts, and how hard each thinks and how long it answers.
 
 The instructions never change between calls (OpenAI's prompt caching bills the repeated prefix at the cached
-rate); everything variable goes into the request's input. Effort and verbosity can be overridden per agent with
-`AGENT_EFFORT_<NAME>` / `AGENT_VERBOSITY_<NAME>` (for example `AGENT_EFFORT_SCRIPT_WRITER=high`).
+rate); everything variable goes into the request's input. Each agent's model, effort and verbosity can be set
+with `AGENT_MODEL_<NAME>` / `AGENT_EFFORT_<NAME>` / `AGENT_VERBOSITY_<NAME>` (for example
+`AGENT_MODEL_INTEGRATOR=gpt-5.4-mini`); the model defaults to `OPENAI_MODEL`, and the effort is checked against
+what that model takes (`gpt_models.json`) when the profile is built.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from collections.abc import Mapping
 from typing import cast
 
 from vsl.agents.llm import AgentProfile, Effort, Verbosity
-from vsl.config import environment
+from vsl.catalog.gpt5 import UnsupportedLlmModel, check_effort, gpt_model
+from vsl.config import DEFAULT_OPENAI_MODEL, environment
 
 WRITER = "script_writer"
 INTEGRATOR = "integrator"
 FALLBACK = "fallback"
 USER = "user"  # the sender of requests a person started (a click, a chat message)
 
-EFFORTS = ("minimal", "low", "medium", "high")
 VERBOSITIES = ("low", "medium", "high")
 
 _GROUND_RULES = """
@@ -117,16 +119,31 @@ def _override(env: Mapping[str, str], variable: str, allowed: tuple[str, ...], d
     return value
 
 
-def profile(name: str, env: Mapping[str, str] | None = None) -> AgentProfile:
-    """The profile of agent `name`, with its effort and verbosity overrides applied."""
+def agent_models(env: Mapping[str, str] | None = None, default_model: str = DEFAULT_OPENAI_MODEL) -> dict[str, str]:
+    """Each agent's model: `AGENT_MODEL_<NAME>`, else `default_model` (the `OPENAI_MODEL` setting)."""
+    env = environment() if env is None else env
+    return {name: (env.get(f"AGENT_MODEL_{name.upper()}") or "").strip() or default_model for name in _DEFAULTS}
+
+
+def profile(name: str, env: Mapping[str, str] | None = None, default_model: str = DEFAULT_OPENAI_MODEL) -> AgentProfile:
+    """The profile of agent `name`, with its model, effort and verbosity overrides applied and checked."""
     if name not in _DEFAULTS:
         raise ValueError(f"There is no agent named {name!r}; the agents are {', '.join(_DEFAULTS)}.")
     env = environment() if env is None else env
     instructions, effort, verbosity = _DEFAULTS[name]
     key = name.upper()
+    model = agent_models(env, default_model)[name]
+    try:
+        gpt_model(model)
+    except UnsupportedLlmModel as exc:
+        variable = f"AGENT_MODEL_{key}" if env.get(f"AGENT_MODEL_{key}", "").strip() else "OPENAI_MODEL"
+        raise UnsupportedLlmModel(f"{variable}: {exc}") from None
+    variable = f"AGENT_EFFORT_{key}"
+    where = variable if (env.get(variable) or "").strip() else f"the default of the {name} agent; set {variable}"
     return AgentProfile(
         name=name,
         instructions=instructions,
-        effort=cast(Effort, _override(env, f"AGENT_EFFORT_{key}", EFFORTS, effort)),
+        effort=cast(Effort, check_effort(model, (env.get(variable) or "").strip().lower() or effort, where)),
         verbosity=cast(Verbosity, _override(env, f"AGENT_VERBOSITY_{key}", VERBOSITIES, verbosity)),
+        model=model,
     )

@@ -7,7 +7,7 @@ offline drafting: the GPT-5 errors reach the user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vsl.agents.bus import Bus
 from vsl.agents.fallback import Fallback, GptAdvisor
@@ -27,6 +27,7 @@ class Team:
     integrator: Integrator
     fallback: Fallback
     llm: LlmClient | None
+    models: dict[str, str] = field(default_factory=dict)  # agent -> the model it thinks with
 
     @property
     def offline(self) -> bool:
@@ -34,16 +35,21 @@ class Team:
 
     @property
     def mode(self) -> str:
-        return "offline drafting (no OPENAI_API_KEY)" if self.llm is None else f"OpenAI {self.llm.model}"
+        if self.llm is None:
+            return "offline drafting (no OPENAI_API_KEY)"
+        default = self.llm.model
+        others = [f"{agent.replace('_', ' ')} {model}" for agent, model in self.models.items() if model != default]
+        return f"OpenAI {self.llm.model}" + (f" ({', '.join(others)})" if others else "")
 
 
 def build_team(runtime: Runtime, llm: LlmClient | None = None) -> Team:
     """The team for `runtime`: GPT-5 when OPENAI_API_KEY is set (or `llm` is given), offline otherwise.
 
-    Raises UnsupportedLlmModel when OPENAI_MODEL is not a GPT-5 model, and ValueError for a bad
-    AGENT_EFFORT_* / AGENT_VERBOSITY_* value.
+    Raises UnsupportedLlmModel when OPENAI_MODEL or an AGENT_MODEL_* is not a GPT-5 model or an agent's effort
+    does not suit its model, and ValueError for a bad AGENT_EFFORT_* / AGENT_VERBOSITY_* value.
     """
     db = runtime.db
+    models: dict[str, str] = {}
     if llm is None and runtime.settings.openai_api_key:
         llm = LlmClient.from_settings(runtime.settings, db)
     if llm is None:
@@ -51,11 +57,13 @@ def build_team(runtime: Runtime, llm: LlmClient | None = None) -> Team:
         integrator = Integrator(db, runtime.registry, OfflineReviewer())
         fallback = Fallback(db, OfflineAdvisor())
     else:
-        writer = ScriptWriter(db, GptDrafter(llm, profile(WRITER)))
-        integrator = Integrator(db, runtime.registry, GptReviewer(llm, profile(INTEGRATOR)))
-        fallback = Fallback(db, GptAdvisor(llm, profile(FALLBACK)))
+        profiles = {name: profile(name, default_model=llm.model) for name in (WRITER, INTEGRATOR, FALLBACK)}
+        writer = ScriptWriter(db, GptDrafter(llm, profiles[WRITER]))
+        integrator = Integrator(db, runtime.registry, GptReviewer(llm, profiles[INTEGRATOR]))
+        fallback = Fallback(db, GptAdvisor(llm, profiles[FALLBACK]))
+        models = {name: p.model or llm.model for name, p in profiles.items()}
     bus = Bus(db)
     bus.register(WRITER, writer.handle)
     bus.register(INTEGRATOR, integrator.handle)
     bus.register(FALLBACK, fallback.handle)
-    return Team(runtime, bus, writer, integrator, fallback, llm)
+    return Team(runtime, bus, writer, integrator, fallback, llm, models)

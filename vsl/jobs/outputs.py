@@ -74,11 +74,11 @@ def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: P
         local = Path(snap.output_path)
     elif snap.output_url:
         try:
-            download(snap.output_url, local)
+            download(snap.output_url, local, headers=snap.output_headers)
         except StorageError as exc:
             raise StageError("download", str(exc)) from exc
     else:
-        raise StageError("download", "the provider reported success but gave no output")
+        raise StageError("download", snap.error_message or "the provider reported success but gave no output")
     try:
         return local, storage.put_file(media_key(video), local, snap.content_type or "video/mp4")
     except StorageError as exc:

@@ -353,7 +353,10 @@ class Worker:
         transitions.move(session, video, "storing", "finished at the provider; saving", snap.raw)
 
     def _canceled(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
-        self._release(session, video)
+        if snap.cost:  # it ran before the cancel: GPU-time models bill the compute used (Replicate predict_time)
+            budget.settle(novela_repo.get(session, video.novela_id, lock=True), video, snap.cost)  # type: ignore[arg-type]
+        else:
+            self._release(session, video)
         transitions.move(session, video, "canceled", f"canceled at {video.provider}", snap.raw)
 
     def _in_progress(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:

@@ -6,6 +6,7 @@ A provider never touches the database: the job worker (`vsl.jobs`) owns state. E
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -44,6 +45,7 @@ class JobSnapshot:
     output_url: str | None = None  # downloadable output (may expire: copy it promptly)
     output_key: str | None = None  # key of an output already in our S3 bucket (Lambda): reference, do not copy
     output_path: str | None = None  # local file (local preview provider)
+    output_headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # sent with the download (a token)
     content_type: str | None = None
     duration_seconds: Decimal | None = None
     cost: Decimal | None = None  # actual charge in USD when the provider reports it
@@ -51,6 +53,7 @@ class JobSnapshot:
     error_code: str | None = None
     error_message: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    web_url: str | None = None  # the job's page at the provider, for a person to open (Replicate urls.web)
 
 
 class SubmitRecovery(StrEnum):

@@ -1,10 +1,19 @@
 """Replicate called directly (HTTP API v1): every wire detail of it lives in this module.
 
+`REPLICATE_BASE_URL` is the host, as the official clients take it (they add `/v1`); a value that already ends in
+`/v1` works too.
+
 Replicate has no idempotency key: a create request that timed out or got a 5xx may or may not have started a
 (paid) prediction, and asking again could start a second one. So a submit of unknown outcome raises
-`SubmitOutcomeUnknown` and the worker never resubmits it on its own: the job waits for a person to look (the
-prediction can be found in the Replicate dashboard). Outputs are deleted by Replicate after an hour: copy them
-to storage as soon as a prediction succeeds.
+`SubmitOutcomeUnknown`, and the provider declares `SubmitRecovery.RECONCILE` (docs/adr/0001-submit-recovery.md):
+every prediction carries our request id in the input field `vsl_request_id` (models ignore unknown inputs), and
+`find_submission` looks it up in `GET /v1/predictions`, which lists each prediction with its input, newest first,
+paged by `next`. Replicate removes an API prediction's input and output after an hour (`data_removed`), so an
+older submission cannot be matched and a person is asked.
+
+Outputs: copy them to storage as soon as a prediction succeeds. Files served by Replicate's file API (on the API
+host) need the token; it is sent to that host only, never to a CDN or any other host an output URL names.
+Failed and canceled predictions of GPU-time models are billed for `metrics.predict_time`: `cost` says so.
 """
 
 from __future__ import annotations
@@ -13,12 +22,20 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlparse, urlsplit
 
 import requests
 
-from vsl.providers.base import JobSnapshot, ProviderState, ProviderValidationError, SubmitRequest
+from vsl.catalog import get_catalog
+from vsl.providers.base import (
+    JobSnapshot,
+    ProviderState,
+    ProviderValidationError,
+    SubmitRecovery,
+    SubmitRequest,
+)
 from vsl.providers.http import (
     CANCEL,
     STATUS,
@@ -32,7 +49,11 @@ from vsl.providers.http import (
 )
 
 NAME = "replicate"
-DEFAULT_BASE_URL = "https://api.replicate.com/v1"
+DEFAULT_BASE_URL = "https://api.replicate.com"
+REQUEST_ID_INPUT = "vsl_request_id"  # our request id, carried in the input so that the list endpoint shows it
+RECONCILE = "reconcile"
+MAX_LIST_PAGES = 10  # 100 predictions a page: far more than an hour of this app's submissions
+REMOVED = "the provider removed the output (Replicate keeps API outputs one hour)"
 CONTENT_POLICY = "content_policy"
 _CONTENT_POLICY_TEXT = re.compile(r"flagged as sensitive|nsfw|content polic|safety (?:check|filter)", re.I)
 _STATES = {
@@ -47,8 +68,15 @@ _STATES = {
 ModelRef = Callable[[str], tuple[str, str | None]]  # catalog id -> ("owner/name", version hash or None)
 
 
+def api_root(base_url: str) -> str:
+    """The v1 API root for `REPLICATE_BASE_URL` given as the host (the official way) or with `/v1` already."""
+    root = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    return root if root.endswith("/v1") else root + "/v1"
+
+
 class ReplicateProvider:
     name = NAME
+    submit_recovery = SubmitRecovery.RECONCILE
 
     def __init__(
         self,
@@ -65,9 +93,10 @@ class ReplicateProvider:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._model_ref = model_ref
+        self._token = token
         self._api = JsonApi(
             NAME,
-            base_url,
+            api_root(base_url),
             headers={"Authorization": f"Bearer {token}"},
             secrets=[token],
             credential="REPLICATE_API_TOKEN",
@@ -85,7 +114,11 @@ class ReplicateProvider:
             raise ProviderValidationError(
                 message, provider=NAME, stage=SUBMIT, payload={"http_status": None, "body": {"model": model}}
             )
-        model_input = {**request.params, **({"prompt": request.prompt} if request.prompt else {})}
+        model_input = {
+            **request.params,
+            **({"prompt": request.prompt} if request.prompt else {}),
+            REQUEST_ID_INPUT: request.client_request_id,
+        }
         if version:
             data = self._api.submit("/predictions", {"version": version, "input": model_input})
         else:
@@ -94,32 +127,90 @@ class ReplicateProvider:
         prediction_id = text_or_none(data.get("id"))
         if prediction_id is None:
             raise self._api.bad_answer(SUBMIT, "the answer has no prediction id", body=data)
-        return _snapshot(prediction_id, data)
+        return self._snapshot(prediction_id, data)
 
     def status(self, job_id: str) -> JobSnapshot:
-        return _snapshot(job_id, self._api.get(STATUS, f"/predictions/{quote(job_id, safe='')}"))
+        return self._snapshot(job_id, self._api.get(STATUS, f"/predictions/{quote(job_id, safe='')}"))
 
     def cancel(self, job_id: str) -> JobSnapshot:
         """Cancel a prediction; one already finished is returned as it is (Replicate answers 200 with it)."""
-        return _snapshot(job_id, self._api.post(CANCEL, f"/predictions/{quote(job_id, safe='')}/cancel"))
+        return self._snapshot(job_id, self._api.post(CANCEL, f"/predictions/{quote(job_id, safe='')}/cancel"))
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        """The prediction whose input carries `client_request_id`, from the newest pages of `GET /v1/predictions`.
+
+        Stops at the first prediction whose data Replicate removed (older ones are removed too), after
+        MAX_LIST_PAGES, or at the last page. A `next` link to another host is refused, never followed.
+        """
+        path: str | None = "/predictions"
+        for _ in range(MAX_LIST_PAGES):
+            if path is None:
+                return None
+            page = self._api.get(RECONCILE, path)
+            results = page.get("results")
+            if not isinstance(results, list):
+                raise self._api.bad_answer(RECONCILE, "the list has no results", body=page)
+            for prediction in (as_dict(item) for item in results):
+                if as_dict(prediction.get("input")).get(REQUEST_ID_INPUT) == client_request_id:
+                    found = text_or_none(prediction.get("id"))
+                    return self.status(found) if found else None
+                if prediction.get("data_removed") is True:
+                    return None
+            path = self._next_path(page.get("next"))
+        return None
+
+    def _next_path(self, link: Any) -> str | None:
+        link = text_or_none(link)
+        if link is None:
+            return None
+        if not link.startswith(self._api.base_url + "/"):
+            raise self._api.bad_answer(RECONCILE, f"the next page is not on {self._api.base_url}", body=link)
+        return link.removeprefix(self._api.base_url)
+
+    def _snapshot(self, job_id: str, data: dict[str, Any]) -> JobSnapshot:
+        """A prediction object; every field but `status` may be missing or null."""
+        job_id = text_or_none(data.get("id")) or job_id
+        state = state_from(data.get("status"), _STATES, NAME, job_id)
+        url = _first_url(data.get("output"))
+        error = data.get("error")
+        message = error if isinstance(error, str) else text_or_none(as_dict(error).get("message"))
+        if state is ProviderState.SUCCEEDED and url is None and data.get("data_removed") is True:
+            message = message or REMOVED  # output null after Replicate's one-hour removal
+        predict_time = decimal_or_none(as_dict(data.get("metrics")).get("predict_time"))
+        return JobSnapshot(
+            job_id=job_id,
+            state=state,
+            output_url=url,
+            output_headers=self._file_headers(url),
+            content_type=mimetypes.guess_type(urlparse(url).path)[0] if url else None,
+            cost=_compute_cost(data.get("model"), predict_time) if state.terminal else None,
+            predict_time=predict_time,
+            error_code=CONTENT_POLICY if message and _CONTENT_POLICY_TEXT.search(message) else None,
+            error_message=text_or_none(message),
+            web_url=text_or_none(as_dict(data.get("urls")).get("web")),
+            raw=data,
+        )
+
+    def _file_headers(self, url: str | None) -> dict[str, str]:
+        """The token for an output served by Replicate's file API (the API's own host), for no other host."""
+        if url is None:
+            return {}
+        api, out = urlsplit(self._api.base_url), urlsplit(url)
+        same_origin = (out.scheme, out.netloc.lower()) == (api.scheme, api.netloc.lower())
+        return {"Authorization": f"Bearer {self._token}"} if same_origin else {}
 
 
-def _snapshot(job_id: str, data: dict[str, Any]) -> JobSnapshot:
-    """A prediction object; every field but `status` may be missing or null."""
-    job_id = text_or_none(data.get("id")) or job_id
-    url = _first_url(data.get("output"))
-    error = data.get("error")
-    message = error if isinstance(error, str) else text_or_none(as_dict(error).get("message"))
-    return JobSnapshot(
-        job_id=job_id,
-        state=state_from(data.get("status"), _STATES, NAME, job_id),
-        output_url=url,
-        content_type=mimetypes.guess_type(urlparse(url).path)[0] if url else None,
-        predict_time=decimal_or_none(as_dict(data.get("metrics")).get("predict_time")),
-        error_code=CONTENT_POLICY if message and _CONTENT_POLICY_TEXT.search(message) else None,
-        error_message=text_or_none(message),
-        raw=data,
-    )
+def _compute_cost(model: Any, predict_time: Decimal | None) -> Decimal | None:
+    """What a finished prediction of a GPU-time model cost: predict_time x the catalog's rate (None otherwise).
+
+    Replicate bills those models for the compute used whatever the outcome, failed and canceled included.
+    """
+    if not isinstance(model, str) or predict_time is None or predict_time <= 0:
+        return None
+    for spec in get_catalog().models():
+        if spec.replicate_model == model and spec.pricing.kind == "per_gpu_second" and spec.pricing.unit_price:
+            return spec.pricing.unit_price * predict_time
+    return None
 
 
 def _first_url(output: Any) -> str | None:

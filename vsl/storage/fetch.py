@@ -8,6 +8,7 @@ Messages name the host and path of the URL but never its query string, which may
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import BinaryIO
@@ -31,10 +32,12 @@ def download(
     timeout: tuple[float, float] = (5, 60),
     deadline_s: float = 1800.0,
     session: requests.Session | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Stream `url` into `dest` and return the bytes written; `dest` is untouched unless all went well.
 
-    `timeout` is (connect, read between bytes); `deadline_s` bounds the whole transfer.
+    `timeout` is (connect, read between bytes); `deadline_s` bounds the whole transfer. `headers` go to `url`'s
+    host only: requests drops Authorization when a redirect leads to another host.
     """
     where = describe_url(url)
     if urlsplit(url).scheme not in {"http", "https"}:
@@ -43,7 +46,7 @@ def download(
     try:
         with (
             nullcontext(session) if session else requests.Session() as http,
-            http.get(url, stream=True, timeout=timeout) as response,
+            http.get(url, stream=True, timeout=timeout, headers=dict(headers or {})) as response,
         ):
             _check_response(response, where, max_bytes)
             with atomic_destination(dest) as temp, temp.open("wb") as out:
