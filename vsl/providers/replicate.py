@@ -18,7 +18,7 @@ from urllib.parse import quote, urlparse
 
 import requests
 
-from vsl.providers.base import JobSnapshot, ProviderState, ProviderValidationError, SubmitRequest
+from vsl.providers.base import JobSnapshot, ProviderState, ProviderValidationError, SubmitRecovery, SubmitRequest
 from vsl.providers.http import (
     CANCEL,
     STATUS,
@@ -49,6 +49,8 @@ ModelRef = Callable[[str], tuple[str, str | None]]  # catalog id -> ("owner/name
 
 class ReplicateProvider:
     name = NAME
+    submit_recovery = SubmitRecovery.RECONCILE  # no idempotency promise: look the prediction up first
+    resubmit_window_s = None
 
     def __init__(
         self,
@@ -95,6 +97,10 @@ class ReplicateProvider:
         if prediction_id is None:
             raise self._api.bad_answer(SUBMIT, "the answer has no prediction id", body=data)
         return _snapshot(prediction_id, data)
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        """None for now, the safe answer (the worker asks a person); listing predictions comes with issue 11."""
+        return None
 
     def status(self, job_id: str) -> JobSnapshot:
         return _snapshot(job_id, self._api.get(STATUS, f"/predictions/{quote(job_id, safe='')}"))
