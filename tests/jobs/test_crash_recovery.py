@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.http_server import Plan
+from tests.fakes.http_server import Plan, Reply
 from tests.fakes.lambda_server import FakeLambdaServer
 from tests.fakes.s3_server import S3Bucket
 from tests.jobs.conftest import job_settings, make_novela
@@ -38,6 +38,7 @@ from vsl.jobs.states import TERMINAL
 from vsl.providers.registry import ProviderRegistry
 
 PROCESS_DEADLINE_S = 30.0
+STOP_BOUND_S = 10.0  # a worker asked to stop exits within this, whatever its calls are doing
 WORKER_ENV = {
     "WORKER_LEASE_S": "2",  # a dead worker's claims become free again after 2 s
     "POLL_MIN_S": "0.1",
@@ -191,3 +192,29 @@ def test_two_workers_at_once_never_submit_a_take_twice(
 
     _assert_done_once(db, lambda_fake, novela_id, ids)
     assert workers.errors() == []
+
+
+def test_sigterm_ends_a_worker_stuck_in_a_hanging_submit_and_the_take_resumes(
+    db: Database, tmp_path: Path, lambda_fake: FakeLambdaServer, workers: Workers
+) -> None:
+    novela_id, ids = _confirm_paid_takes(db, lambda_fake, tmp_path, scenes=1)
+    lambda_fake.force(Reply.delayed(60), path_prefix=GENERATE)  # the job is created; its answer never comes in time
+    first = workers.start()
+    workers.wait_for("the submit to hang", lambda: len(lambda_fake.requests_to("POST", GENERATE)) == 1)
+    time.sleep(0.5)
+
+    asked = time.monotonic()
+    first.send_signal(signal.SIGTERM)
+    first.wait(timeout=STOP_BOUND_S + 5)
+    took = time.monotonic() - asked
+
+    assert first.returncode == 0 and took <= STOP_BOUND_S, f"stopped after {took:.1f} s:\n{workers.log_tail()}"
+    assert takes(db, ids)[0].status == "submitting"  # left as it was, its lease released
+    workers.start()
+    workers.wait_for("the take to finish", lambda: _count(takes(db, ids), set(TERMINAL)) == len(ids))
+    (row,) = takes(db, ids)
+    (job,) = lambda_fake.jobs
+    assert (row.status, row.job_id, job.submissions) == ("completed", job.id, 2)  # resubmitted with the same id
+    assert [m.video_id for m in media_rows(db, novela_id)] == ids
+    stored = novela(db, novela_id)
+    assert (stored.total_cost, stored.reserved_cost) == (CHARGE, 0)

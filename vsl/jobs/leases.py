@@ -1,4 +1,4 @@
-"""A worker keeps the leases of the takes it is working on for as long as it works on them.
+"""A worker keeps the leases of the takes it is working on for as long as it works on them (ADR 0003).
 
 A lease is the take's `next_poll_at` pushed `lease_s` ahead by the worker that claimed it. A call to a provider
 can outlast it (a submit answered after 31 s, retries with back-off), so a heartbeat thread renews every lease

@@ -89,6 +89,7 @@ class Worker:
         self._sqlite_writer = threading.Lock() if db.is_sqlite else None
         self._leases = LeaseKeeper(self._transaction, self.config.lease_s, clock)
         self.abandoned: list[int] = []  # takes whose calls were still in flight when `close` gave up on them
+        self._closed = False
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
@@ -122,6 +123,9 @@ class Worker:
         another worker picks it up without waiting for the lease to expire. The caller then exits the process
         (`abandoned` is not empty), since the threads stuck in a call cannot be interrupted.
         """
+        if self._closed:
+            return
+        self._closed = True
         if grace_s is None:
             self._pool.shutdown(wait=True)
             self._leases.stop()
