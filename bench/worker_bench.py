@@ -113,6 +113,8 @@ class CountingProvider:
     """The real Lambda provider; counts the status calls the worker makes per job (one per poll)."""
 
     name = "lambda"
+    submit_recovery = LambdaApiProvider.submit_recovery
+    resubmit_window_s = LambdaApiProvider.resubmit_window_s
 
     def __init__(self, inner: LambdaApiProvider) -> None:
         self._inner = inner
@@ -121,6 +123,9 @@ class CountingProvider:
 
     def submit(self, request: SubmitRequest) -> JobSnapshot:
         return self._inner.submit(request)
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        return self._inner.find_submission(client_request_id)
 
     def status(self, job_id: str) -> JobSnapshot:
         with self._lock:

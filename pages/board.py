@@ -9,7 +9,7 @@ from vsl.db import video_repo
 from vsl.jobs import actions
 from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.novelas import service
-from vsl.ui import agents, board, spend
+from vsl.ui import agents, board, cost_warnings, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
@@ -33,6 +33,7 @@ novela = service.get(runtime.db, novela_id)
 
 st.title(plain(novela.title), anchor=False)
 board.totals(novela)
+cost_warnings.show(novela.id)
 board.manage(novela)
 board.show_pending_delete(novela)
 if runtime.registry.is_stand_in(novela.default_model_id):

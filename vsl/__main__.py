@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 
@@ -25,6 +26,7 @@ def _downgrade(args: argparse.Namespace) -> None:
 
 
 def _worker(_args: argparse.Namespace) -> None:
+    from vsl.jobs.worker import STOP_GRACE_S
     from vsl.runtime import build_runtime
 
     runtime = build_runtime(start_worker=False)
@@ -36,7 +38,11 @@ def _worker(_args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        runtime.worker.close(STOP_GRACE_S)  # bounded: calls still hanging after it are abandoned
         runtime.close()
+    if runtime.worker.abandoned:  # their threads cannot be interrupted; every take they held is resumable
+        logging.shutdown()
+        os._exit(0)
 
 
 def _demo(_args: argparse.Namespace) -> None:

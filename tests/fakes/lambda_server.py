@@ -2,12 +2,15 @@
 
 Routes live under a stage path (`/homolog`) like the real API Gateway URL; output files are served at
 `/files/` (standing in for presigned S3 URLs, 403 once expired). An `Idempotency-Key` replay returns its job.
+`Faults` make it misbehave at random, as the real one does now and then (5xx, 429, bodies that are not JSON, hangs).
 """
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +57,20 @@ def _problem(body: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Faults:
+    """Chances, per API request, of each way the real API misbehaves. A 5xx, a garbled body or a hang on
+    `generate` comes after the job was created half of the time (the gateway failed on the way back)."""
+
+    server_error: float = 0.10
+    rate_limited: float = 0.05
+    bad_json: float = 0.05
+    hang: float = 0.02
+    hang_s: float = 31.0
+    retry_after_s: float = 0.2
+    seed: int = 13
+
+
 class FakeLambdaServer(FakeJobServer):
     expired_status = 403  # a presigned S3 URL past its expiry
 
@@ -64,10 +81,15 @@ class FakeLambdaServer(FakeJobServer):
         stage: str = "/homolog",
         plan: Plan | Callable[[Any], Plan] = DEFAULT_PLAN,
         on_complete: Callable[[FakeJob], None] | None = None,
+        faults: Faults | None = None,
     ) -> None:
         super().__init__(plan, on_complete)
         self.api_key = api_key
         self.stage = stage
+        self.faults = faults
+        self._random = random.Random(faults.seed if faults else 0)
+        self._random_lock = threading.Lock()
+        self.faults_sent: dict[str, int] = {}  # fault name -> how many were sent
 
     @property
     def base_url(self) -> str:
@@ -85,6 +107,45 @@ class FakeLambdaServer(FakeJobServer):
             return Reply(403, {"message": "Forbidden"})  # what API Gateway answers to a missing or wrong key
         if not request.path.startswith(self.stage + "/"):
             return NOT_FOUND
+        fault = self._fault()
+        if fault is not None:
+            return self._faulty(request, fault)
+        return self._route_stage(request)
+
+    def _fault(self) -> str | None:
+        """Which fault, if any, this request gets (counted)."""
+        if self.faults is None:
+            return None
+        f = self.faults
+        with self._random_lock:
+            roll, created = self._random.random(), self._random.random() < 0.5
+            edges = [("server_error", f.server_error), ("rate_limited", f.rate_limited), ("bad_json", f.bad_json)]
+            edges.append(("hang", f.hang))
+            for name, chance in edges:
+                if roll < chance:
+                    sent = f"{name}_after_create" if created and name != "rate_limited" else name
+                    self.faults_sent[sent] = self.faults_sent.get(sent, 0) + 1
+                    return sent
+                roll -= chance
+        return None
+
+    def _faulty(self, request: RecordedRequest, fault: str) -> Reply:
+        assert self.faults is not None
+        if fault == "rate_limited":
+            headers = {"Retry-After": f"{self.faults.retry_after_s:g}"}
+            return Reply(429, {"error": "RateLimited", "message": "Too many requests"}, headers)
+        if fault.endswith("_after_create"):  # the work was done (a job created, a poll counted), the answer lost
+            reply = self._route_stage(request)
+            fault = fault.removesuffix("_after_create")
+            if fault == "hang":
+                return replace(reply, delay_s=self.faults.hang_s)
+        elif fault == "hang":
+            return Reply(504, {"message": "Endpoint request timed out"}, delay_s=self.faults.hang_s)
+        if fault == "server_error":
+            return Reply(502, {"message": "Internal server error"})
+        return Reply(200, "<html><body>502 Bad Gateway</body></html>")
+
+    def _route_stage(self, request: RecordedRequest) -> Reply:
         parts = request.path.removeprefix(self.stage + "/").split("/")
         match request.method, parts:
             case "POST", ["generate"]:

@@ -22,6 +22,7 @@ from tests.jobs.test_pipeline_lambda import (
 from tests.jobs.test_pipeline_local import DEADLINE_S, in_status, novela, status_path, take
 from vsl.db.engine import Database
 from vsl.jobs import actions
+from vsl.jobs.worker import MAX_RECOVERY_TRIES
 
 ENDLESS = Plan(polls=None, cost=str(CHARGE))  # a job that runs until canceled
 
@@ -85,7 +86,7 @@ def test_cancel_while_submitting_is_honoured_when_the_job_id_arrives(db: Databas
     assert novela(s.db, novela_id).reserved_cost == 0
 
 
-def test_cancel_of_an_unknown_submission_waits_for_the_users_resubmission(
+def test_cancel_of_an_unknown_submission_waits_for_the_job_id_the_same_request_returns(
     sqlite_db: Database, lambda_stack: StartStack
 ) -> None:
     s = lambda_stack(sqlite_db, ENDLESS, s3=False, read_timeout=0.3)
@@ -95,15 +96,10 @@ def test_cancel_of_an_unknown_submission_waits_for_the_users_resubmission(
     s.run(ids, in_status("unknown"))
 
     assert "Cancel requested" in actions.cancel(s.db, s.registry, ids[0])
-    s.run(ids)
-    assert take(s.db, ids[0]).status == "needs_attention"  # not resubmitted on its own, even to cancel it
-    assert len(s.fake.requests_to("POST", GENERATE)) == 1
-
-    actions.retry_submission(s.db, ids[0])  # the same request id finds the same job, which is then canceled
-    (row,) = s.run(ids)
+    (row,) = s.run(ids)  # the worker resubmits with the same request id, learns the job and cancels it
 
     (job,) = s.fake.jobs
-    assert (row.status, row.job_id, job.state) == ("canceled", job.id, "canceled")
+    assert (row.status, row.job_id, job.state, job.submissions) == ("canceled", job.id, "canceled", 2)
     assert _cancels(s) == [f"/homolog/cancel/{job.id}"]
     stored = novela(s.db, novela_id)
     assert (stored.total_cost, stored.reserved_cost) == (0, 0)
@@ -113,7 +109,7 @@ def test_cancel_of_a_take_needing_attention_releases_its_reservation(
     sqlite_db: Database, lambda_stack: StartStack
 ) -> None:
     s = lambda_stack(sqlite_db, ENDLESS, s3=False, read_timeout=0.3)
-    s.fake.force(Reply.delayed(1.0), path_prefix=GENERATE)
+    s.fake.force(*[Reply.delayed(1.0)] * (1 + MAX_RECOVERY_TRIES), path_prefix=GENERATE)  # every try goes unanswered
     novela_id = s.paid_novela()
     ids = s.confirm(novela_id)
     s.run(ids, in_status("needs_attention"))
@@ -123,7 +119,7 @@ def test_cancel_of_a_take_needing_attention_releases_its_reservation(
     assert "may still run" in message
     assert take(s.db, ids[0]).status == "canceled"
     assert novela(s.db, novela_id).reserved_cost == 0
-    assert len(s.fake.requests_to("POST", GENERATE)) == 1
+    assert len(s.fake.requests_to("POST", GENERATE)) == 1 + MAX_RECOVERY_TRIES
 
 
 @pytest.mark.parametrize("stage", ["queued", "running"])

@@ -7,20 +7,18 @@ the fake sees one generate per take, the media library has one row per take, and
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.http_server import Plan
+from tests.fakes.http_server import Plan, Reply
 from tests.fakes.lambda_server import FakeLambdaServer
 from tests.fakes.s3_server import S3Bucket
+from tests.jobs.chaos import Workers, worker_env
 from tests.jobs.conftest import job_settings, make_novela
 from tests.jobs.test_pipeline_lambda import CHARGE, GENERATE, put_output_in
 from tests.jobs.test_pipeline_local import (
@@ -31,71 +29,12 @@ from tests.jobs.test_pipeline_local import (
     status_path,
     takes,
 )
-from vsl.config import PROJECT_ROOT
 from vsl.db.engine import Database
 from vsl.db.models import NovelaVideo
 from vsl.jobs.states import TERMINAL
 from vsl.providers.registry import ProviderRegistry
 
-PROCESS_DEADLINE_S = 30.0
-WORKER_ENV = {
-    "WORKER_LEASE_S": "2",  # a dead worker's claims become free again after 2 s
-    "POLL_MIN_S": "0.1",
-    "POLL_MAX_S": "0.3",
-    "EMBEDDED_WORKER": "false",
-    "S3_PREFIX": "",
-    "LAMBDA_API_KEY": "",
-    "REPLICATE_API_TOKEN": "",
-    "PYTHONUNBUFFERED": "1",
-}
-
-
-class Workers:
-    """Starts `python -m vsl worker` processes with the test's settings; stops every one it started."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, concurrency: int = 4) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"worker-{len(self.started)}.log").open("wb")
-        env = {**self.env, "WORKER_CONCURRENCY": str(concurrency)}
-        cmd = [sys.executable, "-m", "vsl", "worker"]
-        process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self.started.append(process)
-        return process
-
-    def stop(self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-        if process.poll() is None:
-            process.send_signal(sig)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            self.stop(process)
-
-    def errors(self) -> list[str]:
-        """Lines the workers logged at ERROR level (a swallowed exception, a failed step)."""
-        lines = (line for p in self.logs.glob("worker-*.log") for line in p.read_text(errors="replace").splitlines())
-        return [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
-
-    def log_tail(self) -> str:
-        texts = [p.read_text(errors="replace")[-2000:] for p in sorted(self.logs.glob("worker-*.log"))]
-        return "\n---\n".join(texts)
-
-    def wait_for(self, what: str, condition: Callable[[], bool], timeout_s: float = PROCESS_DEADLINE_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            dead = [p.args for p in self.started if p.poll() not in (None, -signal.SIGKILL, 0)]
-            assert not dead, f"a worker process died while waiting for {what}:\n{self.log_tail()}"
-            assert time.monotonic() < deadline, f"{what} did not happen within {timeout_s:g} s:\n{self.log_tail()}"
-            time.sleep(0.05)
+STOP_BOUND_S = 10.0  # a worker asked to stop exits within this, whatever its calls are doing
 
 
 @pytest.fixture
@@ -112,16 +51,9 @@ def lambda_fake(fresh_bucket: S3Bucket) -> Iterator[FakeLambdaServer]:
 
 @pytest.fixture
 def workers(db: Database, tmp_path: Path, lambda_fake: FakeLambdaServer, fresh_bucket: S3Bucket) -> Iterator[Workers]:
-    env = {
-        **os.environ,  # includes the fake AWS credentials `fresh_bucket` set for this test
-        **WORKER_ENV,
-        "DATABASE_URL": db.url,
-        "DB_SCHEMA": db.schema or "vsl_frontend",
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "LAMBDA_API_URL": lambda_fake.base_url,
-        "S3_BUCKET": fresh_bucket.name,
-        "S3_ENDPOINT_URL": fresh_bucket.endpoint_url,
-    }
+    # os.environ (inside worker_env) holds the fake AWS credentials `fresh_bucket` set for this test
+    bucket = {"S3_BUCKET": fresh_bucket.name, "S3_ENDPOINT_URL": fresh_bucket.endpoint_url}
+    env = worker_env(db, tmp_path / "media", lambda_fake.base_url, **bucket)
     running = Workers(env, tmp_path)
     yield running
     running.stop_all()
@@ -191,3 +123,29 @@ def test_two_workers_at_once_never_submit_a_take_twice(
 
     _assert_done_once(db, lambda_fake, novela_id, ids)
     assert workers.errors() == []
+
+
+def test_sigterm_ends_a_worker_stuck_in_a_hanging_submit_and_the_take_resumes(
+    db: Database, tmp_path: Path, lambda_fake: FakeLambdaServer, workers: Workers
+) -> None:
+    novela_id, ids = _confirm_paid_takes(db, lambda_fake, tmp_path, scenes=1)
+    lambda_fake.force(Reply.delayed(60), path_prefix=GENERATE)  # the job is created; its answer never comes in time
+    first = workers.start()
+    workers.wait_for("the submit to hang", lambda: len(lambda_fake.requests_to("POST", GENERATE)) == 1)
+    time.sleep(0.5)
+
+    asked = time.monotonic()
+    first.send_signal(signal.SIGTERM)
+    first.wait(timeout=STOP_BOUND_S + 5)
+    took = time.monotonic() - asked
+
+    assert first.returncode == 0 and took <= STOP_BOUND_S, f"stopped after {took:.1f} s:\n{workers.log_tail()}"
+    assert takes(db, ids)[0].status == "submitting"  # left as it was, its lease released
+    workers.start()
+    workers.wait_for("the take to finish", lambda: _count(takes(db, ids), set(TERMINAL)) == len(ids))
+    (row,) = takes(db, ids)
+    (job,) = lambda_fake.jobs
+    assert (row.status, row.job_id, job.submissions) == ("completed", job.id, 2)  # resubmitted with the same id
+    assert [m.video_id for m in media_rows(db, novela_id)] == ids
+    stored = novela(db, novela_id)
+    assert (stored.total_cost, stored.reserved_cost) == (CHARGE, 0)

@@ -39,7 +39,7 @@ from tests.jobs.test_pipeline_local import (
 from vsl.db.engine import Database
 from vsl.db.models import NovelaVideo, utcnow
 from vsl.jobs import actions
-from vsl.jobs.worker import Worker
+from vsl.jobs.worker import MAX_RECOVERY_TRIES, Worker
 from vsl.providers.lambda_api import LambdaApiProvider
 from vsl.providers.registry import ProviderRegistry
 from vsl.storage.base import Storage
@@ -239,33 +239,64 @@ def test_status_5xx_bursts_and_garbled_answers_are_retried(sqlite_db: Database, 
     assert len(s.fake.requests_to("POST", GENERATE)) == 1
 
 
-def test_submit_timeout_needs_attention_until_the_user_resubmits_the_same_request(
-    db: Database,
-    lambda_stack: StartStack,
+def test_submit_timeout_is_resubmitted_with_the_same_request_id_and_charged_once(
+    db: Database, lambda_stack: StartStack
 ) -> None:
     s = lambda_stack(db, read_timeout=0.3)
     s.fake.force(Reply.delayed(1.0), path_prefix=GENERATE)  # the job is created, the answer comes too late
     novela_id = s.paid_novela(budget="5")
     ids = s.confirm(novela_id)
 
-    s.run(ids)
-    for _ in range(3):
-        s.worker.step()
-
-    assert take(s.db, ids[0]).status == "needs_attention"
-    assert status_path(s.db, ids[0])[-3:] == ["submitting", "unknown", "needs_attention"]
-    assert len(s.fake.requests_to("POST", GENERATE)) == 1  # never resubmitted on its own
-    assert novela(s.db, novela_id).reserved_cost == ESTIMATE  # the money stays held while nobody knows
-
-    assert "same request id" in actions.retry_submission(s.db, ids[0])
     (row,) = s.run(ids)
 
     sent = s.fake.requests_to("POST", GENERATE)
     assert [r.header("Idempotency-Key") for r in sent] == [row.client_request_id] * 2
     assert len(s.fake.jobs) == 1 and s.fake.jobs[0].submissions == 2
     assert (row.status, row.job_id) == ("completed", s.fake.jobs[0].id)
+    assert status_path(s.db, row.id)[2:5] == ["submitting", "unknown", "queued"]
+    notes = " ".join(event_messages(s.db, row.id))
+    assert "resubmitting with the same request id (try 1 of 3)" in notes
+    assert "resubmitted with the same request id" in notes  # the take says how its job id was learned
     stored = novela(s.db, novela_id)
     assert (stored.total_cost, stored.reserved_cost) == (CHARGE, 0)
+
+
+def test_a_submit_never_answered_asks_a_person_after_a_bounded_number_of_resubmissions(
+    db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(db, read_timeout=0.3)
+    s.fake.force(*[Reply(502, {"message": "Internal server error"})] * (1 + MAX_RECOVERY_TRIES), path_prefix=GENERATE)
+    novela_id = s.paid_novela(budget="5")
+    ids = s.confirm(novela_id)
+
+    (row,) = s.run(ids)
+    for _ in range(3):
+        s.worker.step()
+
+    assert row.status == "needs_attention" and take(s.db, row.id).status == "needs_attention"
+    assert len(s.fake.requests_to("POST", GENERATE)) == 1 + MAX_RECOVERY_TRIES
+    assert "resubmitted 3 times with the same request id" in event_messages(s.db, row.id)[-1]
+    assert novela(s.db, novela_id).reserved_cost == ESTIMATE  # the money stays held while nobody knows
+
+    assert "same request id" in actions.retry_submission(s.db, row.id)
+    (row,) = s.run(ids)  # the user's resubmission is answered
+    assert (row.status, len(s.fake.jobs)) == ("completed", 1)
+    stored = novela(s.db, novela_id)
+    assert (stored.total_cost, stored.reserved_cost) == (CHARGE, 0)
+
+
+def test_a_resubmission_past_the_idempotency_window_is_not_made(sqlite_db: Database, lambda_stack: StartStack) -> None:
+    s = lambda_stack(sqlite_db, s3=False, read_timeout=0.3)
+    s.fake.force(Reply.delayed(1.0), path_prefix=GENERATE)
+    ids = s.confirm(s.paid_novela())
+    s.run(ids, in_status("unknown"))
+
+    s.clock.advance(23 * 3600 + 1)  # within the margin before the 24-hour window closes
+    (row,) = s.run(ids)
+
+    assert row.status == "needs_attention"
+    assert "24-hour window" in event_messages(s.db, row.id)[-1]
+    assert len(s.fake.requests_to("POST", GENERATE)) == 1
 
 
 def test_content_policy_failure_keeps_the_providers_words_and_releases_the_money(

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.http_server import Plan
+from tests.fakes.http_server import Plan, Reply
 from tests.fakes.replicate_server import FakeReplicateServer
 from tests.jobs.conftest import job_settings, make_novela
 from tests.jobs.test_pipeline_local import (
     FAST,
     confirm_all,
+    event_messages,
     fake_output_mp4,
     in_status,
     media_rows,
@@ -132,3 +133,18 @@ def test_cancel_mid_run_cancels_the_prediction(replicate_stack: Callable[[Plan],
     assert len(s.fake.requests_to("POST", f"/v1/predictions/{row.job_id}/cancel")) == 1
     assert novela(s.db, novela_id).reserved_cost == 0
     assert s.worker.step() == 0  # nothing left to poll
+
+
+def test_a_create_answered_with_502_is_not_resubmitted_but_handed_to_a_person(
+    replicate_stack: Callable[[Plan], Stack],
+) -> None:
+    s = replicate_stack(Plan(polls=2, output=fake_output_mp4()))
+    s.fake.force(Reply(502, {"detail": "Bad gateway"}), path_prefix="/v1/models/")  # the prediction may exist
+    novela_id = make_novela(s.db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=1).id
+
+    (row,) = run_until(s.worker, s.db, confirm_all(s.db, s.registry, novela_id))
+
+    assert row.status == "needs_attention"  # RECONCILE: not found by its request id, and a charge is possible
+    assert len(s.fake.requests_to("POST", "/v1/models/google/veo-3.1-fast/predictions")) == 1
+    assert "no job carrying this request id" in event_messages(s.db, row.id)[-1]
+    assert novela(s.db, novela_id).reserved_cost == row.reserved_cost > 0

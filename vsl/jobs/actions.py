@@ -1,4 +1,5 @@
-"""What a user's click does to jobs: quote, confirm (reserve), new take, cancel, resolve an unknown submission.
+"""What a user's click does to jobs: quote, confirm (reserve), new take, cancel, resolve an unknown submission,
+let takes paused by spending past the budget go on.
 
 Money moves only in `confirm`, which needs a `click_id` minted by the UI when it showed the quote. The click id
 makes each take's client request id, so the same click confirmed twice (a double click, a rerun) reserves once.
@@ -18,7 +19,7 @@ from vsl.catalog import validate, validate_prompt
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import Novela, NovelaVideo, utcnow
-from vsl.jobs import budget, transitions
+from vsl.jobs import budget, costs, transitions
 from vsl.jobs.states import AT_PROVIDER, HOLDS_MONEY, JobStatus
 from vsl.money import ZERO
 from vsl.novelas.service import NovelaNotFound, mark_in_progress
@@ -279,3 +280,17 @@ def targets_retry_failed(db: Database, novela_id: int, episode: int | None = Non
             if v.take == last:
                 latest[(v.episode_number, v.scene_number)] = v
         return [Target(v.id, "new_take") for v in latest.values()]
+
+
+def accept_overspend(db: Database, novela_id: int) -> str:
+    """The user lets the takes paused by spending past the budget go on (a budget raise lets them go too)."""
+    with db.write() as session:
+        waiting = video_repo.by_status(session, novela_id, ["reserved"])
+        for video in waiting:
+            video.next_poll_at = utcnow()
+            transitions.note(
+                session, video, "spending past the budget accepted by the user", {costs.OVERSPEND_ACCEPTED: True}
+            )
+    if not waiting:
+        return "Nothing is waiting for the budget."
+    return f"{len(waiting)} take(s) will be submitted although spending has passed the budget."

@@ -6,8 +6,9 @@ planned ─click─► reserved ─► submitting ─► queued ─► running �
    │                │            └─ crash / no answer ─► unknown ─► queued | needs_attention
    └────────────────┴─► canceled (reservation released)
 ```
-The row, its client request id and the reservation are committed before any paid call; `submitting` and
-`unknown` are never resubmitted automatically.
+The row, its client request id and the reservation are committed before any paid call. An `unknown` take is
+recovered as its provider declares (docs/adr/0001-submit-recovery.md): resubmitted with the same request id a
+bounded number of times, or looked up by it; only then does it need attention.
 """
 
 from __future__ import annotations

@@ -2,15 +2,19 @@
 
 Jobs are claimed by writing a lease (`next_poll_at = now + lease`) in a short transaction (`FOR UPDATE SKIP
 LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite); the worker then talks to providers outside any transaction and
-writes the outcome in a new transaction that re-checks the row. A worker that dies mid-flight leaves leases that
-simply expire; the next worker resumes those jobs. A job found in `submitting` after its lease expired is never
-resubmitted: it becomes `unknown`.
+writes the outcome in a new transaction that re-checks the row. While it works on a take it keeps renewing the
+lease (`vsl.jobs.leases`), so a slow call is not taken for a crash. A worker that dies mid-flight leaves leases
+that simply expire; the next worker resumes those jobs. A job found in `submitting` after its lease expired
+becomes `unknown`, and is then recovered as its provider's declared `submit_recovery` allows
+(docs/adr/0001-submit-recovery.md): resubmitted with the same request id a bounded number of times, or looked up
+by its request id, and only then handed to a person.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
@@ -24,20 +28,24 @@ from sqlalchemy.orm import Session
 from vsl.catalog import actual_video_cost, get_catalog
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
-from vsl.db.models import NovelaVideo, utcnow
-from vsl.jobs import budget, transitions
+from vsl.db.models import Novela, NovelaVideo, utcnow
+from vsl.jobs import budget, costs, transitions
+from vsl.jobs.leases import LeaseKeeper
 from vsl.jobs.outputs import StageError, StoredOutput, record_media, store_output
 from vsl.jobs.requests import build_request
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
 from vsl.providers.base import (
     JobSnapshot,
+    Provider,
     ProviderConflict,
     ProviderError,
     ProviderNotFound,
     ProviderRateLimited,
     ProviderState,
+    ProviderValidationError,
     SubmitOutcomeUnknown,
+    SubmitRecovery,
 )
 from vsl.providers.registry import ProviderRegistry
 from vsl.storage.base import Storage
@@ -45,6 +53,10 @@ from vsl.storage.base import Storage
 log = logging.getLogger(__name__)
 MAX_SUBMIT_TRIES = 5
 MAX_STORE_TRIES = 3
+MAX_RECOVERY_TRIES = 3  # same-id resubmissions or look-ups of a submit of unknown outcome before a person is asked
+WINDOW_MARGIN_S = 3600.0  # a same-id resubmission is made only this long before the provider's window closes
+STOP_GRACE_S = 5.0  # a stopping worker waits this long for its calls in flight, then abandons them
+LATE_ANSWER = {"submitting", "unknown", "needs_attention"}  # where a submit's answer (with a job id) is recorded
 POLLED = [s.value for s in ACTIVE if s != JobStatus.RESERVED]  # active statuses other than "waiting to submit"
 
 
@@ -75,6 +87,9 @@ class Worker:
         # SQLite has one writer at a time: this process's threads queue here instead of in SQLite's busy handler,
         # whose back-off sleeps (up to 100 ms each) would otherwise throttle a busy worker.
         self._sqlite_writer = threading.Lock() if db.is_sqlite else None
+        self._leases = LeaseKeeper(self._transaction, self.config.lease_s, clock)
+        self.abandoned: list[int] = []  # takes whose calls were still in flight when `close` gave up on them
+        self._closed = False
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
@@ -101,8 +116,27 @@ class Worker:
             else:
                 stop.wait(self.config.idle_s)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def close(self, grace_s: float | None = None) -> None:
+        """Stop the pool; with `grace_s`, wait at most that long for calls in flight, then abandon them.
+
+        An abandoned take keeps its status (every status is resumable) and its lease is released at once, so
+        another worker picks it up without waiting for the lease to expire. The caller then exits the process
+        (`abandoned` is not empty), since the threads stuck in a call cannot be interrupted.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if grace_s is None:
+            self._pool.shutdown(wait=True)
+            self._leases.stop()
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_s
+        while self._leases.held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.abandoned = self._leases.release()
+        if self.abandoned:
+            log.warning("stopped with takes %s still inside a call; their leases were released", self.abandoned)
 
     def _claim_or_none(self, limit: int) -> list[NovelaVideo]:
         try:
@@ -118,20 +152,24 @@ class Worker:
         jobs already at the provider must not hold them back when the worker is busy. The rows are returned as
         read in the claim, so advancing them needs no second read.
         """
-        now = self.clock()
+        now, until = self.clock(), self._leases.until()
         with self._transaction() as session:
             rows = video_repo.claim(session, [JobStatus.RESERVED.value], now, limit)
             if len(rows) < limit:
                 rows += video_repo.claim(session, POLLED, now, limit - len(rows))
             for video in rows:
-                video.next_poll_at = now + timedelta(seconds=self.config.lease_s)
-            return rows
+                video.next_poll_at = until
+        for video in rows:
+            self._leases.hold(video.id, until)
+        return rows
 
     def _advance_safely(self, video: NovelaVideo) -> None:
         try:
             self._handle(video)
         except Exception:
             log.exception("advancing job %s failed; it will be retried after its lease", video.id)
+        finally:
+            self._leases.drop(video.id)
 
     def advance(self, video_id: int) -> None:
         """Move one job along by one step, whatever its lease (the loop only advances the jobs it claimed)."""
@@ -168,6 +206,11 @@ class Worker:
             fn(session, video)
             return True
 
+    def _lease(self, video: NovelaVideo) -> None:
+        """Lease the take for a call about to be made (renewed while the call lasts)."""
+        video.next_poll_at = self._leases.until()
+        self._leases.hold(video.id, video.next_poll_at)
+
     def _later(self, attempts: int, floor_s: float | None = None) -> datetime:
         delay = min(self.config.poll_max_s, self.config.poll_min_s * (1.5**attempts))
         return self.clock() + timedelta(seconds=max(delay, floor_s or 0))
@@ -187,7 +230,7 @@ class Worker:
     ) -> None:
         novela = novela_repo.get(session, video.novela_id, lock=True)
         if charged:
-            budget.settle(novela, video, charged)  # type: ignore[arg-type]
+            _settle(session, novela, video, charged)  # type: ignore[arg-type]
         else:
             budget.release(novela, video)  # type: ignore[arg-type]
         transitions.fail(
@@ -203,21 +246,36 @@ class Worker:
             if row.cancel_requested and not _maybe_sent(session, row):
                 self._cancel_before_submit(session, row)
                 return
+            if self._paused(session, row):
+                return
             transitions.move(session, row, "submitting", f"submitting to {row.provider}")
-            row.next_poll_at = self.clock() + timedelta(seconds=self.config.lease_s)
+            self._lease(row)
             request = build_request(session, row)
         try:
             snap = self.registry.get(video.provider or "local").submit(request)
         except ProviderError as exc:
             self._submit_failed(video, exc)
             return
-        self._write(video.id, {"submitting"}, lambda s, v: self._accepted(s, v, snap))
+        self._write(video.id, LATE_ANSWER, lambda s, v: self._accepted(s, v, snap))
+
+    def _paused(self, session: Session, video: NovelaVideo) -> bool:
+        """Hold a take waiting to be submitted while its novela's spending is past the budget (not accepted)."""
+        novela = novela_repo.get(session, video.novela_id)
+        if novela is None or not costs.over_budget(novela) or costs.overspend_accepted(session, video):
+            return False
+        if not costs.already_paused(session, video):
+            transitions.note(session, video, costs.pause_message(novela), {costs.PAUSED: True})
+        video.next_poll_at = self.clock() + timedelta(seconds=self.config.poll_max_s)
+        return True
 
     def _cancel_before_submit(self, session: Session, video: NovelaVideo) -> None:
         self._release(session, video)
         transitions.move(session, video, "canceled", "canceled by the user before submission")
 
-    def _accepted(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
+    def _accepted(self, session: Session, video: NovelaVideo, snap: JobSnapshot, how: str = "") -> None:
+        """Record the job id a submit returned, whenever its answer arrives (see LATE_ANSWER)."""
+        if video.status != JobStatus.SUBMITTING and not how:
+            how = f"a late answer to an earlier submit (the take was {video.status})"
         now = self.clock()
         video.job_id = snap.job_id
         video.submitted_at = now
@@ -225,7 +283,8 @@ class Worker:
         limit = get_catalog().get(video.model_id).max_runtime_s
         video.deadline_at = now + timedelta(seconds=limit)
         target = "running" if snap.state == ProviderState.RUNNING else "queued"
-        transitions.move(session, video, target, f"accepted by {video.provider} as job {snap.job_id}", snap.raw)
+        said = f"accepted by {video.provider} as job {snap.job_id}" + (f": {how}" if how else "")
+        transitions.move(session, video, target, said, snap.raw)
         video.next_poll_at = now if snap.state.terminal or video.cancel_requested else self._later(0)
 
     def _submit_failed(self, video: NovelaVideo, exc: ProviderError) -> None:
@@ -234,6 +293,7 @@ class Worker:
         def apply(session: Session, row: NovelaVideo) -> None:
             if isinstance(exc, SubmitOutcomeUnknown):
                 transitions.move(session, row, "unknown", str(exc), payload)
+                row.poll_attempts = 0  # from here on it counts recovery tries
                 row.next_poll_at = self.clock()
             elif exc.retryable and row.poll_attempts + 1 < MAX_SUBMIT_TRIES:
                 row.poll_attempts += 1
@@ -250,27 +310,107 @@ class Worker:
 
         def apply(session: Session, row: NovelaVideo) -> None:
             transitions.move(session, row, "unknown", "the app stopped while submitting; outcome unknown")
+            row.poll_attempts = 0
             row.next_poll_at = self.clock()
 
         self._write(video.id, {"submitting"}, apply)
 
     def _reconcile(self, video: NovelaVideo) -> None:
-        """Local renders are free and keyed by request id, so they simply go again; paid ones wait for the user."""
+        """A submit of unknown outcome: recover it as the provider's declared promise allows (ADR 0001)."""
+        provider = self.registry.get(video.provider or "local")
+        if provider.submit_recovery == SubmitRecovery.SAME_ID:
+            self._resubmit(video, provider)
+        else:
+            self._look_up(video, provider)
+
+    def _resubmit(self, video: NovelaVideo, provider: Provider) -> None:
+        """SAME_ID: send the same request again; the provider answers with the job the first one created."""
+        with self._transaction() as session:
+            row = video_repo.get(session, video.id, lock=True)
+            if row is None or row.status != JobStatus.UNKNOWN:
+                return
+            reason = self._no_resubmit_reason(session, row, provider)
+            if reason:
+                _ask(session, row, reason)
+                return
+            row.poll_attempts += 1
+            message = (
+                f"resubmitting with the same request id (try {row.poll_attempts} of {MAX_RECOVERY_TRIES}): "
+                f"{row.provider} returns the job an earlier submit created, so it cannot charge twice"
+            )
+            transitions.note(session, row, message, {"recovery": "resubmit"})
+            self._lease(row)
+            request = build_request(session, row)
+        try:
+            snap = provider.submit(request)
+        except ProviderError as exc:
+            self._recovery_failed(video, exc)
+            return
+        how = "resubmitted with the same request id, which returns the job of the first submit"
+        self._write(video.id, LATE_ANSWER, lambda s, v: self._accepted(s, v, snap, how))
+
+    def _no_resubmit_reason(self, session: Session, video: NovelaVideo, provider: Provider) -> str | None:
+        if video.poll_attempts >= MAX_RECOVERY_TRIES:
+            return f"resubmitted {video.poll_attempts} times with the same request id without a usable answer"
+        window = provider.resubmit_window_s
+        first = next((e.created_at for e in video_repo.events(session, video.id) if e.to_status == "submitting"), None)
+        if window is None or first is None:
+            return None
+        age = (self.clock() - self._aware(first)).total_seconds()
+        if age > window - WINDOW_MARGIN_S:
+            return (
+                f"first submitted {age / 3600:.1f} h ago, too close to the end of the provider's "
+                f"{window / 3600:g}-hour window for resubmitting with the same request id"
+            )
+        return None
+
+    def _recovery_failed(self, video: NovelaVideo, exc: ProviderError) -> None:
+        """A resubmission failed: try again later while the outcome stays unknown; a refusal means no job exists."""
+        payload = {"http_status": exc.http_status, "code": exc.code, "payload": _safe(exc.payload)}
 
         def apply(session: Session, row: NovelaVideo) -> None:
-            if row.provider == "local":
-                transitions.move(session, row, "needs_attention", "local render outcome unknown")
-                transitions.move(session, row, "reserved", "local renders are free: submitting again")
-                row.next_poll_at = self.clock()
+            if isinstance(exc, ProviderValidationError):
+                # The same request id would have returned the job had the first submit created one.
+                self._fail(session, row, "submit", exc.message, exc.code, payload=payload)
+            elif isinstance(exc, SubmitOutcomeUnknown) or exc.retryable:
+                wait = exc.retry_after if isinstance(exc, ProviderRateLimited) else None
+                transitions.note(session, row, f"{exc}; will try again", payload)
+                row.next_poll_at = self._later(row.poll_attempts, wait)
             else:
-                transitions.move(
-                    session,
-                    row,
-                    "needs_attention",
-                    "the provider may or may not have accepted this job; choose to resubmit with the "
-                    "same request id or to mark it failed",
-                )
-                row.next_poll_at = None
+                _ask(session, row, f"the resubmission was refused: {exc}", payload)
+
+        self._write(video.id, {"unknown"}, apply)
+
+    def _look_up(self, video: NovelaVideo, provider: Provider) -> None:
+        """RECONCILE: adopt the job found by the request id, else ask.
+
+        A take only reaches `unknown` when the failed call may have created a charge (a refused connection, a 429
+        or a 4xx are retried or failed in `_submit_failed` before that), so a take not found is never resubmitted
+        here: a person decides.
+        """
+        try:
+            snap = provider.find_submission(video.client_request_id or "")
+        except ProviderError as exc:
+            self._look_up_failed(video, exc)
+            return
+        if snap is None:
+            reason = (
+                f"{video.provider} has no job carrying this request id, but the submit may have reached it "
+                "(and been charged)"
+            )
+            self._write(video.id, {"unknown"}, lambda s, v: _ask(s, v, reason))
+            return
+        how = f"found at {video.provider} by its request id and adopted (not resubmitted)"
+        self._write(video.id, LATE_ANSWER, lambda s, v: self._accepted(s, v, snap, how))
+
+    def _look_up_failed(self, video: NovelaVideo, exc: ProviderError) -> None:
+        def apply(session: Session, row: NovelaVideo) -> None:
+            row.poll_attempts += 1
+            if exc.retryable and row.poll_attempts < MAX_RECOVERY_TRIES:
+                transitions.note(session, row, f"looking the submission up failed: {exc}; will try again")
+                row.next_poll_at = self._later(row.poll_attempts)
+            else:
+                _ask(session, row, f"the submission could not be looked up: {exc}")
 
         self._write(video.id, {"unknown"}, apply)
 
@@ -313,12 +453,11 @@ class Worker:
         self._write(video.id, {"queued", "running", "storing"}, apply)
 
     def _past_deadline(self, video: NovelaVideo) -> bool:
-        deadline = video.deadline_at
-        if deadline is None:
-            return False
-        if deadline.tzinfo is None:  # SQLite returns naive datetimes
-            deadline = deadline.replace(tzinfo=self.clock().tzinfo)
-        return self.clock() > deadline
+        return video.deadline_at is not None and self.clock() > self._aware(video.deadline_at)
+
+    def _aware(self, moment: datetime) -> datetime:
+        """`moment` with the clock's time zone (SQLite returns naive datetimes)."""
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.clock().tzinfo)
 
     def _apply(self, video: NovelaVideo, snap: JobSnapshot) -> None:
         if snap.state == ProviderState.SUCCEEDED:
@@ -429,7 +568,7 @@ class Worker:
         video.progress = 100
         video.completed_at = self.clock()
         video.next_poll_at = None
-        budget.settle(novela, video, self._actual_cost(video, snap, out.duration_s))  # type: ignore[arg-type]
+        _settle(session, novela, video, self._actual_cost(video, snap, out.duration_s))  # type: ignore[arg-type]
         novela.created_videos += 1  # type: ignore[union-attr]
         if out.warning:
             transitions.note(session, video, out.warning)
@@ -443,6 +582,22 @@ class Worker:
         return actual_video_cost(
             video.model_id, video.model_parameters, output_seconds=duration, predict_time=snap.predict_time
         )
+
+
+def _settle(session: Session, novela: Novela, video: NovelaVideo, actual: Decimal) -> None:
+    """Settle the charge; one off its estimate by more than a few percent is said on the take."""
+    budget.settle(novela, video, actual)
+    off = costs.deviation_of(video)
+    if off is not None:
+        ratio = {"estimate": str(off.estimate), "actual": str(off.actual), "ratio": f"{off.ratio:.3f}"}
+        transitions.note(session, video, off.sentence(), {"cost_deviation": ratio})
+
+
+def _ask(session: Session, video: NovelaVideo, reason: str, payload: dict[str, Any] | None = None) -> None:
+    """Hand a submit of unknown outcome to a person, saying why it could not be recovered by itself."""
+    message = f"{reason}; choose to resubmit with the same request id or to mark it failed"
+    transitions.move(session, video, "needs_attention", message, {**(payload or {}), "reason": reason})
+    video.next_poll_at = None
 
 
 def _maybe_sent(session: Session, video: NovelaVideo) -> bool:

@@ -72,6 +72,9 @@ class SubmitRecovery(StrEnum):
 class Provider(Protocol):
     name: str  # "lambda", "replicate", "local"
     submit_recovery: SubmitRecovery
+    # SAME_ID only: seconds after the first submit during which a same-id resubmission still returns the same
+    # job (the Lambda's 24-hour window); None when there is no limit.
+    resubmit_window_s: float | None
 
     def submit(self, request: SubmitRequest) -> JobSnapshot: ...
 
@@ -153,5 +156,6 @@ class ProviderBadResponse(ProviderError):
 class SubmitOutcomeUnknown(ProviderError):
     """A submit whose request may have reached the provider (timeout after sending, 5xx, garbled answer).
 
-    Never resubmitted automatically: the job goes to `unknown` and is reconciled or shown as needing attention.
+    Never repeated inside the client: the job goes to `unknown`, and the worker recovers it as the provider's
+    `submit_recovery` allows (docs/adr/0001-submit-recovery.md) or asks a person.
     """

@@ -1,7 +1,8 @@
 """The VSL Lambda API client: every wire detail of the contract in `vsl-lambda-api.md` lives in this module.
 
-`POST {base}/generate` carries `Idempotency-Key: <client_request_id>`, so asking again with the same key
-returns the same job: that is how a submit of unknown outcome is reconciled. Outputs are already in our S3
+`POST {base}/generate` carries `Idempotency-Key: <client_request_id>`, so asking again with the same key within
+24 hours returns the same job and charges nothing new: that is how a submit of unknown outcome is recovered
+(`SubmitRecovery.SAME_ID`, docs/adr/0001-submit-recovery.md). Outputs are already in our S3
 bucket (`output.s3Key`): the snapshot references them rather than asking for a copy.
 """
 
@@ -14,7 +15,7 @@ from urllib.parse import quote
 
 import requests
 
-from vsl.providers.base import JobSnapshot, ProviderState, SubmitRequest
+from vsl.providers.base import JobSnapshot, ProviderState, SubmitRecovery, SubmitRequest
 from vsl.providers.http import (
     CANCEL,
     STATUS,
@@ -29,6 +30,7 @@ from vsl.providers.http import (
 
 NAME = "lambda"
 SOURCE = "vsl-studio"
+IDEMPOTENCY_WINDOW_S = 24 * 3600.0  # the contract: the same clientRequestId returns the same jobId for 24 hours
 _STATES = {
     "pending": ProviderState.QUEUED,
     "processing": ProviderState.RUNNING,
@@ -40,6 +42,8 @@ _STATES = {
 
 class LambdaApiProvider:
     name = NAME
+    submit_recovery = SubmitRecovery.SAME_ID
+    resubmit_window_s = IDEMPOTENCY_WINDOW_S
 
     def __init__(
         self,
@@ -74,6 +78,11 @@ class LambdaApiProvider:
             raise self._api.bad_answer(SUBMIT, "the answer has no jobId", body=data)
         state = state_from(data.get("status") or "pending", _STATES, NAME, job_id)
         return JobSnapshot(job_id=job_id, state=state, raw=data)
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        """None: the API has no lookup by request id; within its window, resubmitting the same request is the
+        lookup (the worker does that for SAME_ID providers, with the whole request, which this call lacks)."""
+        return None
 
     def status(self, job_id: str) -> JobSnapshot:
         return _snapshot(job_id, self._api.get(STATUS, f"/status/{quote(job_id, safe='')}"))

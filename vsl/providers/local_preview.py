@@ -27,6 +27,7 @@ from vsl.providers.base import (
     ProviderState,
     ProviderUnavailable,
     ProviderValidationError,
+    SubmitRecovery,
     SubmitRequest,
 )
 
@@ -111,6 +112,8 @@ class LocalPreviewProvider:
     """Provider "local": free animatic previews rendered on this machine."""
 
     name = NAME
+    submit_recovery = SubmitRecovery.SAME_ID  # jobs are keyed by request id, and rendering is free
+    resubmit_window_s = None
 
     def __init__(self, work_dir: Path, max_workers: int = 1) -> None:
         self.work_dir = Path(work_dir)
@@ -132,6 +135,11 @@ class LocalPreviewProvider:
                 _write_json(files.request, {"job_id": job_id, "request": asdict(request), "spec": asdict(spec)})
                 self._start(job_id, spec, stage="submit")
         return JobSnapshot(job_id, ProviderState.QUEUED, progress=0) if is_new else self.status(job_id)
+
+    def find_submission(self, client_request_id: str) -> JobSnapshot | None:
+        """The job an earlier submit with this request id created (its request file), or None."""
+        job_id = job_id_for(client_request_id)
+        return self.status(job_id) if self._files(job_id, "status").request.exists() else None
 
     def status(self, job_id: str) -> JobSnapshot:
         files = self._files(job_id, "status")

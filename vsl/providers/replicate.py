@@ -76,7 +76,8 @@ def api_root(base_url: str) -> str:
 
 class ReplicateProvider:
     name = NAME
-    submit_recovery = SubmitRecovery.RECONCILE
+    submit_recovery = SubmitRecovery.RECONCILE  # no idempotency promise: look the prediction up first
+    resubmit_window_s = None
 
     def __init__(
         self,
