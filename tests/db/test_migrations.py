@@ -19,6 +19,7 @@ TABLES = {
     "llm_calls",
     "llm_cache",
     "job_events",
+    *("assets", "asset_images", "scene_assets", "keyframes", "reviews"),  # 0002_cast
 }
 
 

@@ -131,7 +131,10 @@ def actual_video_cost(
     predict_time: Decimal | None = None,
 ) -> Decimal:
     """What a finished generation costs: per-second models bill the output's seconds, GPU-billed models
-    `predict_time` x rate; an unknown (None, zero or negative) measurement falls back to the estimate."""
+    `predict_time` x rate; an unknown (None, zero or negative) measurement falls back to the estimate.
+    Image jobs (issue 9) are billed per image, so their actual cost is their price."""
+    if get_catalog().get(model_id).media_type == "image":
+        return generation_cost(model_id, params)
     spec, values = _priced(model_id, params)
     kind = spec.pricing.kind
     seconds, compute = _known(output_seconds), _known(predict_time)
@@ -154,6 +157,13 @@ def image_cost(model_id: str, count: int = 1) -> Decimal:
     _check_count("count", count)
     assert spec.pricing.unit_price is not None
     return spec.pricing.unit_price * count
+
+
+def generation_cost(model_id: str, params: Mapping[str, Any]) -> Decimal:
+    """Estimated USD price of one job of a video or image model (an image job pays for `num_outputs` images)."""
+    if get_catalog().get(model_id).media_type == "image":
+        return image_cost(model_id, int(params.get("num_outputs") or 1))
+    return video_cost(model_id, params)
 
 
 def audio_cost(model_id: str, characters: int) -> Decimal:

@@ -83,7 +83,7 @@ def _status_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]
 def _completed_scene_counts(session: Session, ids: list[int]) -> dict[int, int]:
     scenes = (
         select(NovelaVideo.novela_id, NovelaVideo.episode_number, NovelaVideo.scene_number)
-        .where(NovelaVideo.novela_id.in_(ids), NovelaVideo.status == "completed")
+        .where(NovelaVideo.novela_id.in_(ids), NovelaVideo.status == "completed", NovelaVideo.episode_number > 0)
         .distinct()
         .subquery()
     )

@@ -58,7 +58,10 @@ def latest_take_number(session: Session, novela_id: int, episode: int, scene: in
 
 
 def planned_episodes(session: Session, novela_id: int) -> list[int]:
-    rows = session.scalars(select(NovelaVideo.episode_number).where(NovelaVideo.novela_id == novela_id).distinct())
+    episodes = select(NovelaVideo.episode_number).where(
+        NovelaVideo.novela_id == novela_id, NovelaVideo.episode_number > 0
+    )
+    rows = session.scalars(episodes.distinct())  # episode 0 holds image jobs (docs/adr/0004-image-jobs.md)
     return sorted(rows)
 
 

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vsl.cast.images import image_label
+from vsl.cast.prompts import cast_problems
 from vsl.catalog import validate, validate_prompt
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
@@ -90,9 +92,12 @@ def _quote_line(session: Session, registry: ProviderRegistry, target: Target) ->
     if target.mode == "generate" and video.status != JobStatus.PLANNED:
         raise NothingToDo(f"Episode {video.episode_number}, scene {video.scene_number} is already {video.status}.")
     params = target.params if target.params is not None else video.model_parameters
-    label = f"E{video.episode_number} S{video.scene_number}" + (" (new take)" if target.mode == "new_take" else "")
+    label = image_label(video) or f"E{video.episode_number} S{video.scene_number}" + (
+        " (new take)" if target.mode == "new_take" else ""
+    )
     prompt = target.prompt if target.prompt is not None else video.script_prompt
     problems = validate(video.model_id, params) + validate_prompt(video.model_id, prompt)
+    problems += cast_problems(session, video, prompt, params)  # unknown @Name, frames on a model taking none
     if problems:
         raise InvalidTake(f"{label} cannot be generated yet: " + " ".join(problems))
     provider = registry.route(video.model_id)

@@ -31,8 +31,8 @@ from vsl.db.engine import Database
 from vsl.db.models import Novela, NovelaVideo, utcnow
 from vsl.jobs import budget, costs, transitions
 from vsl.jobs.leases import LeaseKeeper
-from vsl.jobs.outputs import StageError, StoredOutput, record_media, store_output
-from vsl.jobs.requests import build_request
+from vsl.jobs.outputs import StageError, StoredOutput
+from vsl.jobs.purposes import purpose_of  # video take or image job: docs/adr/0004-image-jobs.md
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
 from vsl.providers.base import (
@@ -250,7 +250,7 @@ class Worker:
                 return
             transitions.move(session, row, "submitting", f"submitting to {row.provider}")
             self._lease(row)
-            request = build_request(session, row)
+            request = purpose_of(row).request(session, row, self.storage)
         try:
             snap = self.registry.get(video.provider or "local").submit(request)
         except ProviderError as exc:
@@ -340,7 +340,7 @@ class Worker:
             )
             transitions.note(session, row, message, {"recovery": "resubmit"})
             self._lease(row)
-            request = build_request(session, row)
+            request = purpose_of(row).request(session, row, self.storage)
         try:
             snap = provider.submit(request)
         except ProviderError as exc:
@@ -539,7 +539,7 @@ class Worker:
         if video is None or video.status != "storing":
             return
         try:
-            out = store_output(video, snap, self.storage)
+            out = purpose_of(video).store(video, snap, self.storage)
         except StageError as exc:
             self._store_failed(video_id, snap, exc)
             return
@@ -560,7 +560,7 @@ class Worker:
         # The novela is locked before the media row is inserted: that insert's foreign key share-locks the novela,
         # and two takes completing at once would then deadlock upgrading their share locks (PostgreSQL).
         novela = novela_repo.get(session, video.novela_id, lock=True)
-        record_media(session, video, out)
+        purpose_of(video).record(session, video, out)
         video.s3_key = out.key
         video.thumbnail_key = out.thumbnail_key
         video.output_url = snap.output_url
@@ -569,7 +569,7 @@ class Worker:
         video.completed_at = self.clock()
         video.next_poll_at = None
         _settle(session, novela, video, self._actual_cost(video, snap, out.duration_s))  # type: ignore[arg-type]
-        novela.created_videos += 1  # type: ignore[union-attr]
+        novela.created_videos += purpose_of(video).counts_as_video  # type: ignore[union-attr]
         if out.warning:
             transitions.note(session, video, out.warning)
         transitions.move(session, video, "completed", f"stored as {out.key}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from vsl.media.ffmpeg import encode_frames
 
@@ -49,6 +49,7 @@ class AnimaticSpec:
     duration_s: int = 5
     aspect_ratio: str = "16:9"
     resolution: str = "480p"
+    first_frame: str = ""  # a local image path: the clip starts on exactly it and dissolves into the card
 
     def __post_init__(self) -> None:
         if not MIN_DURATION_S <= self.duration_s <= MAX_DURATION_S:
@@ -247,6 +248,14 @@ def _pages(canvas: _Canvas, total_frames: int) -> list[tuple[Image.Image, int]]:
     return [(canvas.title_card(), title_frames), *text_pages]
 
 
+def _opening(spec: AnimaticSpec) -> Image.Image | None:
+    """The given first frame fitted to the clip's size (cropped to fill, never letterboxed), or None."""
+    if not spec.first_frame:
+        return None
+    with Image.open(spec.first_frame) as image:
+        return ImageOps.fit(image.convert("RGB"), spec.size)
+
+
 def _frames(
     canvas: _Canvas,
     total_frames: int,
@@ -254,12 +263,17 @@ def _frames(
     should_stop: Callable[[], bool] | None,
 ) -> Iterator[bytes]:
     index = 0
+    opening = _opening(canvas.spec)
     for page, count in _pages(canvas, total_frames):
         for _ in range(count):
             if should_stop is not None and should_stop():
                 raise RenderCanceled("The local preview render was canceled.")
-            index += 1
-            yield canvas.with_progress(page, index / total_frames)
+            if opening is not None:  # animate from the first frame: a dissolve over the whole clip
+                yield Image.blend(opening, page, index / total_frames).tobytes()
+                index += 1
+            else:
+                index += 1
+                yield canvas.with_progress(page, index / total_frames)
             if progress is not None:
                 progress(min(99, index * 100 // total_frames))
 

@@ -30,6 +30,7 @@ from vsl.providers.base import (
     SubmitRecovery,
     SubmitRequest,
 )
+from vsl.providers.stills import StillSpec, render_still
 
 NAME = "local"
 DEFAULT_DURATION_S = 5
@@ -77,6 +78,7 @@ def spec_for(request: SubmitRequest) -> AnimaticSpec:
             duration_s=_whole(params.get("duration") or DEFAULT_DURATION_S, "duration"),
             aspect_ratio=str(params.get("aspect_ratio") or "16:9"),
             resolution=str(params.get("resolution") or "480p"),
+            first_frame=str(meta.get("first_frame_path") or ""),
         )
     except ValueError as exc:
         raise ProviderValidationError(
@@ -85,6 +87,21 @@ def spec_for(request: SubmitRequest) -> AnimaticSpec:
             stage="submit",
             code="invalid_params",
         ) from exc
+
+
+def still_spec_for(request: SubmitRequest) -> StillSpec:
+    """A labelled stand-in portrait or keyframe for an image model."""
+    seed = request.params.get("seed")
+    return StillSpec(
+        purpose=str(request.metadata.get("purpose") or "portrait"),
+        label=str(request.metadata.get("label") or request.metadata.get("title") or "Image"),
+        prompt=request.prompt,
+        seed=_default_seed(request.client_request_id) if seed is None else int(seed),
+        aspect_ratio=str(request.params.get("aspect_ratio") or "1:1"),
+    )
+
+
+Spec = AnimaticSpec | StillSpec
 
 
 @dataclass
@@ -99,6 +116,7 @@ class _Render:
 class _JobFiles:
     request: Path
     video: Path
+    image: Path  # a still (image models)
     error: Path
     canceled: Path
 
@@ -125,14 +143,16 @@ class LocalPreviewProvider:
 
     def submit(self, request: SubmitRequest) -> JobSnapshot:
         """Queue a render. Submitting the same client_request_id again returns that job's status."""
-        spec = spec_for(request)
+        spec: Spec = still_spec_for(request) if request.media_type == "image" else spec_for(request)
         job_id = job_id_for(request.client_request_id)
         files = self._files(job_id, "submit")
         with self._lock:
             is_new = not files.request.exists()
             if is_new:
                 self._ensure_open("submit")
-                _write_json(files.request, {"job_id": job_id, "request": asdict(request), "spec": asdict(spec)})
+                still = isinstance(spec, StillSpec)
+                record = {"job_id": job_id, "request": asdict(request), "spec": asdict(spec), "still": still}
+                _write_json(files.request, record)
                 self._start(job_id, spec, stage="submit")
         return JobSnapshot(job_id, ProviderState.QUEUED, progress=0) if is_new else self.status(job_id)
 
@@ -146,7 +166,7 @@ class LocalPreviewProvider:
         with self._lock:
             if files.canceled.exists():
                 return JobSnapshot(job_id, ProviderState.CANCELED)
-            if files.video.is_file():
+            if files.video.is_file() or files.image.is_file():
                 return self._succeeded(job_id, files)
             if files.error.exists():
                 return self._failed(job_id, files)
@@ -161,7 +181,7 @@ class LocalPreviewProvider:
         files = self._files(job_id, "cancel")
         with self._lock:
             if not files.canceled.exists():
-                if files.video.is_file() or files.error.exists():
+                if files.video.is_file() or files.image.is_file() or files.error.exists():
                     raise ProviderConflict(
                         f"Local preview job {job_id} has already finished, so there is nothing to cancel.",
                         provider=NAME,
@@ -192,6 +212,7 @@ class LocalPreviewProvider:
         return _JobFiles(
             request=folder / f"{job_id}.json",
             video=folder / f"{job_id}.mp4",
+            image=folder / f"{job_id}.png",
             error=folder / f"{job_id}.error.json",
             canceled=folder / f"{job_id}.canceled",
         )
@@ -213,7 +234,7 @@ class LocalPreviewProvider:
                 stage=stage,
             )
 
-    def _start(self, job_id: str, spec: AnimaticSpec, *, stage: str) -> _Render:
+    def _start(self, job_id: str, spec: Spec, *, stage: str) -> _Render:
         """Schedule a render; the caller holds the lock."""
         self._ensure_open(stage)
         render = _Render()
@@ -221,14 +242,17 @@ class LocalPreviewProvider:
         self._pool.submit(self._render, job_id, spec, render)
         return render
 
-    def _render(self, job_id: str, spec: AnimaticSpec, render: _Render) -> None:
+    def _render(self, job_id: str, spec: Spec, render: _Render) -> None:
         files = self._files(job_id, "status")
 
         def progress(percent: int) -> None:
             render.progress = percent
 
         try:
-            render_animatic(spec, files.video, progress, should_stop=render.stop.is_set)
+            if isinstance(spec, StillSpec):
+                render_still(spec, files.image)
+            else:
+                render_animatic(spec, files.video, progress, should_stop=render.stop.is_set)
         except RenderCanceled:
             pass  # canceled (marker written) or shutting down (no marker: restarted later)
         except Exception as exc:
@@ -239,19 +263,30 @@ class LocalPreviewProvider:
                     del self._renders[job_id]
                 if files.canceled.exists():  # canceled after the last frame: the file must not look finished
                     files.video.unlink(missing_ok=True)
+                    files.image.unlink(missing_ok=True)
 
     @staticmethod
-    def _load_spec(files: _JobFiles) -> AnimaticSpec:
-        return AnimaticSpec(**json.loads(files.request.read_text(encoding="utf-8"))["spec"])
+    def _load_spec(files: _JobFiles) -> Spec:
+        record = json.loads(files.request.read_text(encoding="utf-8"))
+        return (StillSpec if record.get("still") else AnimaticSpec)(**record["spec"])
 
     def _succeeded(self, job_id: str, files: _JobFiles) -> JobSnapshot:
+        if files.image.is_file():
+            return JobSnapshot(
+                job_id,
+                ProviderState.SUCCEEDED,
+                100,
+                output_path=str(files.image),
+                content_type="image/png",
+                cost=Decimal(0),
+            )
         return JobSnapshot(
             job_id,
             ProviderState.SUCCEEDED,
             progress=100,
             output_path=str(files.video),
             content_type="video/mp4",
-            duration_seconds=Decimal(self._load_spec(files).duration_s),
+            duration_seconds=Decimal(self._load_spec(files).duration_s),  # type: ignore[union-attr]
             cost=Decimal("0"),
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from vsl.catalog import get_catalog, video_cost
+from vsl.catalog import generation_cost, get_catalog
 from vsl.config import Settings
 from vsl.money import ZERO
 from vsl.providers.base import Provider, ProviderValidationError
@@ -47,7 +47,7 @@ class ProviderRegistry:
 
     def estimate(self, model_id: str, params: dict) -> Decimal:
         """What submitting this take will reserve: the catalog price, or $0 when rendered locally."""
-        return ZERO if self.route(model_id) == "local" else video_cost(model_id, params)
+        return ZERO if self.route(model_id) == "local" else generation_cost(model_id, params)
 
     def is_stand_in(self, model_id: str) -> bool:
         """True when a paid model is rendered by the local preview because no provider is configured."""

@@ -1,0 +1,1 @@
+"""The cast of a novela (characters, locations, props), keyframes, frame chaining and continuity reviews."""

@@ -1,0 +1,151 @@
+"""Keyframes and frame chaining: the frames a take starts (and ends) on.
+
+A scene's start frame is its latest approved start keyframe, or, when the take asks to continue from the
+previous scene (`scene_details["chain"]`), the last frame of that scene's chosen take, extracted with ffmpeg and
+stored (`frames/...png`, referenced as `media:<key>`). A chained take records the take it started from; when the
+user chooses another take of the previous scene, `chain_is_stale` says so.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vsl.cast import frames
+from vsl.cast.repo import CAST_EPISODE
+from vsl.db.models import Keyframe, NovelaVideo
+from vsl.storage.base import Storage
+
+
+class ChainUnavailable(ValueError):
+    """There is no finished take to continue from; the message says which scene."""
+
+
+def chosen_take(session: Session, novela_id: int, episode: int, scene: int) -> NovelaVideo | None:
+    """The take chosen for assembly, else the scene's latest completed take."""
+    rows = session.scalars(
+        select(NovelaVideo)
+        .where(
+            NovelaVideo.novela_id == novela_id,
+            NovelaVideo.episode_number == episode,
+            NovelaVideo.scene_number == scene,
+            NovelaVideo.status == "completed",
+        )
+        .order_by(NovelaVideo.selected.desc(), NovelaVideo.take.desc())
+    )
+    return rows.first()
+
+
+def previous_scene(session: Session, video: NovelaVideo) -> tuple[int, int] | None:
+    """(episode, scene) just before this take's scene: the previous scene, or the previous episode's last."""
+    if video.scene_number > 1:
+        return video.episode_number, video.scene_number - 1
+    last = session.scalar(
+        select(NovelaVideo.scene_number)
+        .where(NovelaVideo.novela_id == video.novela_id, NovelaVideo.episode_number == video.episode_number - 1)
+        .order_by(NovelaVideo.scene_number.desc())
+    )
+    return (video.episode_number - 1, last) if last and video.episode_number - 1 > CAST_EPISODE else None
+
+
+def keyframe(session: Session, novela_id: int, episode: int, scene: int, position: str) -> Keyframe | None:
+    """The scene's latest approved generated or uploaded keyframe at `position`."""
+    return session.scalars(
+        select(Keyframe)
+        .where(
+            Keyframe.novela_id == novela_id,
+            Keyframe.episode_number == episode,
+            Keyframe.scene_number == scene,
+            Keyframe.position == position,
+            Keyframe.source != "chained",
+            Keyframe.approved.is_(True),
+            Keyframe.ref.is_not(None),
+        )
+        .order_by(Keyframe.id.desc())
+    ).first()
+
+
+def _chained(session: Session, video: NovelaVideo, source: NovelaVideo) -> Keyframe | None:
+    return session.scalars(
+        select(Keyframe)
+        .where(
+            Keyframe.novela_id == video.novela_id,
+            Keyframe.episode_number == video.episode_number,
+            Keyframe.scene_number == video.scene_number,
+            Keyframe.source == "chained",
+            Keyframe.from_video_id == source.id,
+        )
+        .order_by(Keyframe.id.desc())
+    ).first()
+
+
+def chain_source(session: Session, video: NovelaVideo) -> NovelaVideo:
+    before = previous_scene(session, video)
+    source = chosen_take(session, video.novela_id, *before) if before else None
+    if source is None or not source.s3_key:
+        where = f"episode {before[0]}, scene {before[1]}" if before else "the previous scene"
+        raise ChainUnavailable(f"There is no finished take of {where} to continue from yet; generate it first.")
+    return source
+
+
+def chain_frame(session: Session, video: NovelaVideo, storage: Storage) -> Keyframe:
+    """The stored last frame of the previous scene's chosen take, extracted once per source take."""
+    source = chain_source(session, video)
+    existing = _chained(session, video, source)
+    if existing is not None:
+        return existing
+    key = (
+        f"frames/novela-{video.novela_id}/e{source.episode_number:03d}-s{source.scene_number:03d}-last-{source.id}.png"
+    )
+    if not storage.exists(key):
+        with tempfile.TemporaryDirectory(prefix="vsl-chain-") as tmp:
+            clip = storage.download_to(source.s3_key or "", Path(tmp) / "clip.mp4")
+            storage.put_file(key, frames.last_frame(clip, Path(tmp) / "last.png"), "image/png")
+    frame = Keyframe(
+        novela_id=video.novela_id,
+        episode_number=video.episode_number,
+        scene_number=video.scene_number,
+        position="start",
+        source="chained",
+        ref=f"media:{key}",
+        from_video_id=source.id,
+        approved=True,
+    )
+    session.add(frame)
+    session.flush()
+    return frame
+
+
+def frames_for(session: Session, video: NovelaVideo, storage: Storage | None = None) -> dict[str, str]:
+    """position → ref of the frames this take uses. With `storage`, a chained frame is extracted if needed;
+    without it (pricing), only whether one is wanted counts, so a placeholder stands in."""
+    details = video.scene_details or {}
+    found: dict[str, str] = {}
+    if details.get("chain"):
+        if storage is None:
+            found["start"] = "chained"
+        else:
+            frame = chain_frame(session, video, storage)
+            video.scene_details = {**details, "chained_from": frame.from_video_id}
+            found["start"] = frame.ref or ""
+    for position in ("start", "end"):
+        if position not in found and (kf := keyframe(session, video.novela_id, *_scene(video), position)):
+            found[position] = kf.ref or ""
+    return found
+
+
+def _scene(video: NovelaVideo) -> tuple[int, int]:
+    return video.episode_number, video.scene_number
+
+
+def chain_is_stale(session: Session, video: NovelaVideo) -> bool:
+    """True when this take started from a take of the previous scene that is no longer the chosen one."""
+    started_from = (video.scene_details or {}).get("chained_from")
+    if not started_from:
+        return False
+    before = previous_scene(session, video)
+    chosen = chosen_take(session, video.novela_id, *before) if before else None
+    return chosen is None or chosen.id != started_from

@@ -1,0 +1,182 @@
+"""Carrying the cast into a take: `@Name` → look description, reference images, first and last frames.
+
+`cast_problems` runs when a take is quoted (an unknown `@Name`, a keyframe or chaining on a model that takes no
+image); `prepare` runs when the worker builds the provider request and rewrites it. What did not fit the model
+(more assets than it takes references, references outside 16:9/8 s) is written to the take's `scene_details`.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vsl.cast import repo
+from vsl.cast.keyframes import ChainUnavailable, chain_source, frames_for
+from vsl.cast.names import mentions, replace_mentions, spoken
+from vsl.catalog import get_catalog, validate
+from vsl.catalog.validation import MEDIA_PREFIX
+from vsl.db.models import Asset, NovelaVideo
+from vsl.media import MediaError
+from vsl.providers.base import SubmitRequest
+from vsl.storage.base import Storage, StorageError
+from vsl.storage.s3 import S3Storage
+
+KIND_ORDER = {"character": 0, "prop": 1, "location": 2}
+FIRST_FRAME_PARAMS = ("image", "input_image")  # veo-3.1(-fast) | stable-video-diffusion
+URL_TTL_S = 6 * 3600
+FRAME_DIR = Path(tempfile.gettempdir()) / "vsl-cast-frames"
+
+
+@dataclass(frozen=True)
+class CastMember:
+    asset: Asset
+    reference: str | None  # the chosen image's ref
+    mentions: int  # times named in the prompt; 0 when only linked to the scene
+    first_at: int  # position of the first mention (ties go to who is named first)
+
+
+# ── phrasing ──────────────────────────────────────────────────────────────────────────────────────────────
+def phrase(model_id: str, asset: Asset) -> str:
+    """The asset as the target model reads best: Veo and Wan take a parenthesis, image models a clause."""
+    name, look = spoken(asset.name), asset.look.strip().rstrip(".")
+    if not look:
+        return name
+    if get_catalog().get(model_id).media_type == "image":
+        return f"{name}, {look},"
+    return f"{name} ({look})"
+
+
+def expand_prompt(model_id: str, prompt: str, cast: dict[str, Asset]) -> str:
+    return replace_mentions(prompt, {key: phrase(model_id, asset) for key, asset in cast.items()})
+
+
+# ── checks before pricing ─────────────────────────────────────────────────────────────────────────────────
+def first_frame_param(model_id: str) -> str | None:
+    spec = get_catalog().get(model_id)
+    return next((p for p in FIRST_FRAME_PARAMS if spec.param(p)), None)
+
+
+def image_models() -> list[str]:
+    """Video models that take a first frame."""
+    return [m.id for m in get_catalog().models("video") if first_frame_param(m.id)]
+
+
+def cast_problems(session: Session, video: NovelaVideo, prompt: str, params: dict[str, Any]) -> list[str]:
+    """Why this take cannot be priced yet because of its cast or frames; [] when it can."""
+    if video.episode_number == repo.CAST_EPISODE:
+        return []
+    known = repo.by_key(session, video.novela_id)
+    unknown = list(dict.fromkeys(f"@{m.name}" for m in mentions(prompt) if m.key not in known))
+    problems = []
+    if unknown:
+        cast = ", ".join(f"@{a.name}" for a in known.values()) or "nobody yet"
+        problems.append(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the cast (cast: {cast}); "
+            "add it on the Cast page or fix the prompt."
+        )
+    if (video.scene_details or {}).get("chain"):
+        try:
+            chain_source(session, video)
+        except ChainUnavailable as exc:
+            problems.append(str(exc))
+    if frames_for(session, video) and not first_frame_param(video.model_id):
+        name = get_catalog().get(video.model_id).display_name
+        problems.append(
+            f"{name} takes no image, so this scene's keyframe or chained first frame cannot be used; "
+            f"choose a model that does ({', '.join(image_models())}) or turn the frame off."
+        )
+    return problems
+
+
+# ── the request ───────────────────────────────────────────────────────────────────────────────────────────
+def scene_cast(session: Session, video: NovelaVideo) -> list[CastMember]:
+    """Who is in the take: those its prompt names and those linked to its scene, the most relevant first."""
+    cast = repo.by_key(session, video.novela_id)
+    found = mentions(video.script_prompt)
+    linked = set(repo.scene_links(session, video.novela_id, video.episode_number, video.scene_number))
+    chosen = repo.images(session, [a.id for a in cast.values()])
+    members = []
+    for key, asset in cast.items():
+        named = [m for m in found if m.key == key]
+        if named or asset.id in linked:
+            ref = next((i.ref for i in chosen[asset.id] if i.chosen), None)
+            members.append(CastMember(asset, ref, len(named), named[0].start if named else 10**9))
+    return sorted(members, key=lambda m: (-m.mentions, KIND_ORDER.get(m.asset.kind, 9), m.first_at, m.asset.name))
+
+
+def resolve_ref(ref: str, provider: str, storage: Storage) -> str:
+    """A `media:<key>` made readable by the provider: a local path for the local renderer, a presigned URL
+    from the bucket, or a data URI of the file (Replicate and the Lambda API accept both)."""
+    if not ref.startswith(MEDIA_PREFIX):
+        return ref
+    key = ref[len(MEDIA_PREFIX) :]
+    if provider == "local":
+        FRAME_DIR.mkdir(parents=True, exist_ok=True)
+        return str(storage.download_to(key, FRAME_DIR / key.replace("/", "_")))
+    if isinstance(storage, S3Storage):
+        return storage.playback_source(key, URL_TTL_S)
+    content_type = mimetypes.guess_type(key)[0] or "image/png"
+    return f"data:{content_type};base64,{base64.b64encode(storage.get_bytes(key)).decode()}"
+
+
+def _references(video: NovelaVideo, params: dict[str, Any], members: list[CastMember]) -> tuple[list[str], str]:
+    """The reference images the model will take, and a note on those left out."""
+    spec = get_catalog().get(video.model_id)
+    with_refs = [m for m in members if m.reference]
+    if not with_refs or not spec.max_reference_images:
+        return [], ""
+    kept = with_refs[: spec.max_reference_images]
+    if validate(video.model_id, {**params, "reference_images": ["media:x"] * len(kept)}):
+        names = ", ".join(spoken(m.asset.name) for m in with_refs)
+        return [], f"reference images of {names} not sent: {spec.display_name} takes them only with 16:9 and 8 s"
+    left = [spoken(m.asset.name) for m in with_refs[len(kept) :]]
+    note = f"{spec.display_name} takes {len(kept)} reference images; left out: {', '.join(left)}" if left else ""
+    return [m.reference for m in kept if m.reference], note
+
+
+def _frames(session: Session, video: NovelaVideo, storage: Storage) -> tuple[dict[str, str], str]:
+    """The frames this take starts (and ends) on, and a note when chaining had to be skipped."""
+    try:
+        return frames_for(session, video, storage), ""
+    except (ChainUnavailable, StorageError, MediaError) as exc:
+        video.scene_details = {**video.scene_details, "chain": False}
+        return frames_for(session, video, storage), f"not chained: {exc}"
+
+
+def prepare(session: Session, video: NovelaVideo, request: SubmitRequest, storage: Storage) -> SubmitRequest:
+    """Rewrite a take's request with its cast and frames; records what was left out on the take."""
+    if video.episode_number == repo.CAST_EPISODE:
+        return request
+    members = scene_cast(session, video)
+    cast = {m.asset.name_key: m.asset for m in members}
+    provider = video.provider or "local"
+    prompt = expand_prompt(video.model_id, request.prompt, cast) if request.prompt else request.prompt
+    refs, note = _references(video, request.params, members)
+    frames, chain_note = _frames(session, video, storage)
+    params, meta = dict(request.params), dict(request.metadata)
+    if provider == "local":
+        meta["characters"] = [spoken(m.asset.name) for m in members] or meta.get("characters", [])
+        if frames.get("start"):
+            meta["first_frame_path"] = resolve_ref(frames["start"], provider, storage)
+    else:
+        if refs:
+            params["reference_images"] = [resolve_ref(r, provider, storage) for r in refs]
+        if frames.get("start") and (param := first_frame_param(video.model_id)):
+            params[param] = resolve_ref(frames["start"], provider, storage)
+        if frames.get("end") and get_catalog().get(video.model_id).param("last_frame"):
+            params["last_frame"] = resolve_ref(frames["end"], provider, storage)
+    video.scene_details = {
+        **video.scene_details,
+        "cast_sent": [m.asset.name for m in members],
+        "cast_references": refs,
+        "cast_left_out": note,
+        "chain_note": chain_note,
+        "frames_sent": frames,
+    }
+    return replace(request, prompt=prompt, params=params, metadata=meta)
