@@ -19,6 +19,8 @@ TABLES = {
     "llm_calls",
     "llm_cache",
     "job_events",
+    "speaker_voices",
+    "episode_subtitles",
 }
 
 
