@@ -16,7 +16,6 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vsl.catalog import duration_of
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import EpisodeSubtitles, MediaItem, NovelaVideo
@@ -25,6 +24,7 @@ from vsl.media.thumbnails import make_thumbnail
 from vsl.sound.dialogue import lines_of, speakers
 from vsl.sound.espeak import STAND_IN_LABEL
 from vsl.sound.render import SOUND_CHOICES, AssemblyFailed, EpisodeSpec, Progress, Rendered, SceneSource, render_episode
+from vsl.sound.scenes import scene_length
 from vsl.sound.voices import voices_for
 from vsl.storage.base import Storage, StorageError
 
@@ -76,14 +76,6 @@ def select_take(db: Database, video_id: int) -> None:
             raise NotReady("Only a finished take can be chosen for the episode.")
         for take in video_repo.scene_takes(session, video.novela_id, video.episode_number, video.scene_number):
             take.selected = take.id == video.id
-
-
-def scene_length(take: NovelaVideo) -> float:
-    """The scene's planned length from its take's parameters, else the take's measured length."""
-    try:
-        return float(duration_of(take.model_id, take.model_parameters))
-    except (ValueError, KeyError):
-        return float(take.duration_seconds or 0) or 5.0
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,12 @@ class DialogueLine:
         return cls(speaker[:MAX_SPEAKER], str(raw.get("line") or "").strip(), emotion, hint)
 
 
+def spoken_line(raw: Mapping[str, Any]) -> DialogueLine:
+    """A drafted line as it will be spoken: an emotion the model does not know becomes auto."""
+    line = DialogueLine.of(raw)
+    return line if line.emotion in emotions() else DialogueLine(line.speaker, line.line, "auto", line.at_s)
+
+
 def check(line: DialogueLine) -> DialogueLine:
     """The line if speech-02-hd can speak it; else DialogueInvalid naming the problem."""
     if line.emotion not in emotions():
