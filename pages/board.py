@@ -7,9 +7,8 @@ import streamlit as st
 from vsl.agents import flows
 from vsl.db import video_repo
 from vsl.jobs import actions
-from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.novelas import service
-from vsl.ui import agents, board, cost_warnings, spend
+from vsl.ui import agents, board, cost_warnings, sound, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
@@ -65,16 +64,12 @@ if c2.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", d
 if c3.button(f"Retry failed ({len(failed)})", icon=":material/replay:", disabled=not failed, width="stretch"):
     spend.ask(failed, f"Retry {len(failed)} failed scene(s) of episode {episode} as new takes")
 if c4.button("Assemble episode", icon=":material/movie_edit:", width="stretch"):
-    try:
-        with st.spinner("Joining the chosen takes…"):
-            item = assemble_episode(runtime.db, runtime.storage, novela_id, episode)
-        changed()
-        st.success(f"Episode {episode} assembled ({item.duration_seconds} s); it is in the media library.")
-    except NotReady as exc:
-        st.warning(str(exc))
+    sound.assemble(novela_id, episode)
 
 agents.show_proposal()
 spend.show_pending()
 board.scene_grid(novela, episode)
+sound.voices(novela_id)
+sound.episode_player(novela_id, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -44,7 +44,7 @@ def scene_json(brief: dict[str, Any]) -> dict[str, Any]:
         "duration_s": WRITER_DURATION,
         "camera": "slow dolly-in",
         "characters_present": names,
-        "dialogue": [{"speaker": names[0], "line": "¿Dónde estabas?"}] if names else [],
+        "dialogue": [{"speaker": names[0], "line": "¿Dónde estabas?", "emotion": "sad", "at_s": None}] if names else [],
         "audio_cues": ["rain on the windows"],
         "continuity_notes": "Same red dress as before.",
     }

@@ -20,6 +20,7 @@ TABLES = {
     "llm_cache",
     "job_events",
     *("assets", "asset_images", "scene_assets", "keyframes", "reviews"),  # 0002_cast
+    *("speaker_voices", "episode_subtitles"),  # 0003_sound
 }
 
 

@@ -102,6 +102,7 @@ LINES = (
     "Everything changes tonight.",
     "This family has kept too many secrets.",
 )
+LINE_EMOTIONS = ("angry", "fearful", "sad", "calm", "disgusted")  # the delivery of each of LINES (speech-02-hd)
 NEGATIVE = "blurry, distorted faces, extra limbs, text on screen, watermark, flicker"
 IMPLIED = "Tasteful and implied: emotions and reactions carry the scene; nothing graphic is shown."
 # words a content filter tends to flag, and what an offline revision says instead
@@ -236,7 +237,15 @@ class OfflineDrafter:
         beat = brief.beat or f"Scene {brief.scene} of episode {brief.episode}."
         present = _present(bible, beat, brief.scene)
         people = [{"name": n, "look": s.look if (s := bible.character(n)) else ""} for n in present]
-        dialogue = [{"speaker": n, "line": LINES[(brief.scene + i) % len(LINES)]} for i, n in enumerate(present)]
+        dialogue = [
+            {
+                "speaker": n,
+                "line": LINES[(brief.scene + i) % len(LINES)],
+                "emotion": LINE_EMOTIONS[(brief.scene + i) % len(LINES)],
+                "at_s": None,
+            }
+            for i, n in enumerate(present)
+        ]
         parts = {
             "people": people,
             "action": beat,

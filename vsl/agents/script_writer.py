@@ -19,6 +19,7 @@ from vsl.catalog import duration_choices, get_catalog
 from vsl.db.engine import Database
 from vsl.novelas import service
 from vsl.novelas.validation import MAX_CHARACTERS
+from vsl.sound.dialogue import emotions, spoken_line
 
 _TEXT = {"type": "string"}
 _TEXTS = {"type": "array", "items": _TEXT}
@@ -37,8 +38,13 @@ SCENE_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"speaker": _TEXT, "line": _TEXT},
-                "required": ["speaker", "line"],
+                "properties": {
+                    "speaker": _TEXT,  # a character's name or NARRATOR
+                    "line": _TEXT,
+                    "emotion": {"type": "string", "enum": list(emotions())},  # speech-02-hd's delivery
+                    "at_s": {"type": ["number", "null"]},  # optional timing hint, seconds into the scene
+                },
+                "required": ["speaker", "line", "emotion", "at_s"],
                 "additionalProperties": False,
             },
         },
@@ -301,9 +307,7 @@ def tidy_scene(raw: dict[str, Any], brief: SceneBrief) -> dict[str, Any]:
     duration = raw.get("duration_s")
     usable = isinstance(duration, int) and not isinstance(duration, bool) and 0 < duration <= 60
     dialogue = [
-        {"speaker": _text(d.get("speaker")), "line": _text(d.get("line"))}
-        for d in raw.get("dialogue") or []
-        if isinstance(d, dict) and _text(d.get("line"))
+        spoken_line(d).as_dict() for d in raw.get("dialogue") or [] if isinstance(d, dict) and _text(d.get("line"))
     ]
     prompt = clip(_text(raw.get("prompt")), brief.model.prompt_max)
     return {

@@ -318,3 +318,33 @@ class Review(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cost_usd: Mapped[Decimal] = mapped_column(default=ZERO)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ── voices and subtitles (issue 10; migration 0003_sound) ──────────────────────────────────────────────────
+class SpeakerVoice(Base):
+    """The voice one speaker of a novela talks with (speech-02-hd settings; espeak-ng follows them offline)."""
+
+    __tablename__ = "speaker_voices"
+    __table_args__ = (UniqueConstraint("novela_id", "speaker"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    novela_id: Mapped[int] = mapped_column(ForeignKey("novelas.id", ondelete="CASCADE"))
+    speaker: Mapped[str] = mapped_column(String(60))  # a character name or NARRATOR
+    voice_id: Mapped[str] = mapped_column(String(200))
+    speed: Mapped[float] = mapped_column(default=1.0)
+    pitch: Mapped[int] = mapped_column(Integer, default=0)
+    emotion: Mapped[str] = mapped_column(String(20), default="auto")
+    language_boost: Mapped[str] = mapped_column(String(30), default="None")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class EpisodeSubtitles(Base):
+    """The SRT and WebVTT files of an assembled episode in the media library."""
+
+    __tablename__ = "episode_subtitles"
+
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_library.id", ondelete="CASCADE"), primary_key=True)
+    srt_key: Mapped[str] = mapped_column(String(512))
+    vtt_key: Mapped[str] = mapped_column(String(512))
+    cues: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,4 +1,5 @@
-"""Every call to ffmpeg: probing, frame extraction, waveforms, joining clips and encoding rendered frames.
+"""Every call to ffmpeg: probing, frame extraction, waveforms, joining clips, encoding rendered frames, loudness
+(two-pass `loudnorm`, `ebur128`) and MP4 chapters.
 
 The binary is the one shipped in the `imageio-ffmpeg` wheel (there is no ffprobe, so `probe` reads the stream
 description `ffmpeg -i` prints). Every call has a timeout and fails with a `MediaError` that names the file
@@ -7,6 +8,8 @@ and quotes ffmpeg's last stderr lines. Outputs are written through `atomic_outpu
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import subprocess
 import tempfile
@@ -22,7 +25,24 @@ import imageio_ffmpeg
 
 from vsl.media import MediaError, atomic_output
 
-__all__ = ["MediaError", "MediaProbe", "concat", "encode_frames", "extract_frame", "probe", "waveform"]
+__all__ = [
+    "Chapter",
+    "Loudness",
+    "MediaError",
+    "MediaProbe",
+    "chapters_metadata",
+    "concat",
+    "decode_problem",
+    "encode_frames",
+    "extract_frame",
+    "integrated_loudness",
+    "measure_loudness",
+    "normalize_loudness",
+    "probe",
+    "read_chapters",
+    "run",
+    "waveform",
+]
 
 OUTPUT_FPS = 24
 _BROWSER_H264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4"]
@@ -96,6 +116,11 @@ def _run(args: list[str], *, action: str, path: Path, timeout_s: float, check: b
     if check and done.returncode != 0:
         raise _failure(action, path, stderr)
     return stderr
+
+
+def run(args: list[str], *, action: str, path: Path, timeout_s: float) -> str:
+    """Run ffmpeg with `args`; MediaError naming `action` and `path` on a failure or a timeout."""
+    return _run(args, action=action, path=path, timeout_s=timeout_s)
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -321,3 +346,121 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     with suppress(OSError):
         if process.stdin is not None:
             process.stdin.close()
+
+
+def decode_problem(path: Path, *, timeout_s: float = 120.0) -> str:
+    """ffmpeg's complaint when it decodes the whole file, or "" when the file decodes cleanly."""
+    stderr = _run(
+        ["-v", "error", "-i", _input(path), "-f", "null", "-"],
+        action="decode",
+        path=path,
+        timeout_s=timeout_s,
+        check=False,
+    )
+    return _tail(stderr)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """What the first `loudnorm` pass measured (LUFS, dBTP, LU)."""
+
+    integrated: float
+    true_peak: float
+    lra: float
+    threshold: float
+    offset: float
+
+    @property
+    def silent(self) -> bool:
+        return not math.isfinite(self.integrated) or self.integrated < -70
+
+
+_LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.DOTALL)
+
+
+def _loudnorm_target(integrated: float, true_peak: float, lra: float) -> str:
+    return f"loudnorm=I={integrated:g}:TP={true_peak:g}:LRA={lra:g}"
+
+
+def measure_loudness(
+    audio: Path, *, integrated: float = -16.0, true_peak: float = -1.5, lra: float = 11.0, timeout_s: float = 300.0
+) -> Loudness:
+    """The first `loudnorm` pass: the file's integrated loudness, true peak and range."""
+    graph = _loudnorm_target(integrated, true_peak, lra) + ":print_format=json"
+    stderr = _run(
+        ["-i", _input(audio), "-af", graph, "-f", "null", "-"],
+        action="measure the loudness of",
+        path=audio,
+        timeout_s=timeout_s,
+    )
+    match = _LOUDNORM_JSON.search(stderr)
+    if not match:
+        raise _failure("measure the loudness of", audio, stderr)
+    values = json.loads(match.group(0))
+    return Loudness(*(float(values[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")))
+
+
+def normalize_loudness(
+    audio: Path,
+    out: Path,
+    measured: Loudness,
+    *,
+    integrated: float = -16.0,
+    true_peak: float = -1.5,
+    lra: float = 11.0,
+    timeout_s: float = 300.0,
+) -> Path:
+    """The second `loudnorm` pass with the first pass's measurements, to 48 kHz stereo PCM in a WAV file."""
+    graph = (
+        f"{_loudnorm_target(integrated, true_peak, lra)}:measured_I={measured.integrated:.2f}"
+        f":measured_TP={measured.true_peak:.2f}:measured_LRA={measured.lra:.2f}"
+        f":measured_thresh={measured.threshold:.2f}:offset={measured.offset:.2f}:linear=true,aresample=48000"
+    )
+    with atomic_output(out) as tmp:
+        args = ["-i", _input(audio), "-af", graph, "-ac", "2", "-c:a", "pcm_s16le", "-f", "wav", str(tmp)]
+        _run(args, action="normalise the loudness of", path=audio, timeout_s=timeout_s)
+    return out
+
+
+_EBUR128_I = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS")
+
+
+def integrated_loudness(path: Path, *, timeout_s: float = 300.0) -> float:
+    """The integrated loudness (LUFS) of a file's audio as ffmpeg's `ebur128` filter measures it."""
+    args = ["-nostats", "-i", _input(path), "-map", "0:a:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-"]
+    stderr = _run(args, action="measure the loudness of", path=path, timeout_s=timeout_s)
+    match = _EBUR128_I.findall(stderr)
+    if not match:
+        raise _failure("measure the loudness of", path, stderr)
+    return float(match[-1])
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start_s: float
+    end_s: float
+    title: str
+
+
+def _metadata_escape(text: str) -> str:
+    return re.sub(r"([=;#\\\n])", r"\\\1", text)
+
+
+def chapters_metadata(title: str, chapters: list[Chapter]) -> str:
+    """An FFMETADATA1 file with the title and chapters, for `-map_chapters`."""
+    blocks = [f";FFMETADATA1\ntitle={_metadata_escape(title)}\n"]
+    for chapter in chapters:
+        start, end = round(chapter.start_s * 1000), round(chapter.end_s * 1000)
+        blocks.append(
+            f"[CHAPTER]\nTIMEBASE=1/1000\nSTART={start}\nEND={end}\ntitle={_metadata_escape(chapter.title)}\n"
+        )
+    return "".join(blocks)
+
+
+_CHAPTER = re.compile(r"Chapter #\d+:\d+: start (-?[\d.]+), end (-?[\d.]+)\n\s*Metadata:\n\s*title\s*: (.*)")
+
+
+def read_chapters(path: Path, *, timeout_s: float = 20.0) -> list[Chapter]:
+    """The chapters `ffmpeg -i` lists for a file."""
+    stderr = _run(["-i", _input(path)], action="read", path=path, timeout_s=timeout_s, check=False)
+    return [Chapter(float(a), float(b), t.strip()) for a, b, t in _CHAPTER.findall(stderr)]

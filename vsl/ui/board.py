@@ -22,7 +22,7 @@ from vsl.novelas.service import NovelaNotFound
 from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.storage.base import StorageError
-from vsl.ui import agents, dialogs, spend
+from vsl.ui import agents, dialogs, sound, spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, status_badge
 
@@ -75,6 +75,7 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
         _costs(take)
         _failure(take)
         _prompt(take)
+        sound.scene_sound(take)
         _actions(novela, take)
 
 

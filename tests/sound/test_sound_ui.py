@@ -1,0 +1,73 @@
+"""The board's sound under Streamlit's AppTest: dialogue and its subtitles on the scene card, voices with a
+sample, assembling with progress and playing the episode with subtitles."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.jobs.test_pipeline_local import FAST, run_until
+from tests.ui.conftest import app_env, open_page, texts  # noqa: F401 (the app_env fixture)
+from vsl.jobs import actions
+from vsl.jobs.worker import Worker
+from vsl.novelas import service
+from vsl.novelas.validation import NovelaInput
+from vsl.runtime import Runtime
+from vsl.sound.voices import all_voices
+
+LINES = [
+    {"speaker": "Isabel", "line": "The letter came tonight.", "emotion": "sad", "at_s": None},
+    {"speaker": "Rafael", "line": "Burn it.", "emotion": "angry", "at_s": 3.0},
+]
+
+
+def _novela(runtime: Runtime) -> int:
+    data = NovelaInput(
+        title="Voces",
+        premise="A letter.",
+        episodes=1,
+        scenes_per_episode=1,
+        default_model_id="local-preview",
+        default_duration=4,
+        default_resolution="480p",
+    )
+    drafts = {(1, 1): {"title": "The letter", "prompt": "Rain.", "details": {"dialogue": LINES}}}
+    return service.create(runtime.db, data, drafts).id
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_scene_card_shows_dialogue_subtitles_and_voices_with_a_sample(app_env: Runtime) -> None:  # noqa: F811
+    novela_id = _novela(app_env)
+    at = open_page("pages/board.py", {"novela": str(novela_id)})
+
+    assert any(e.label == "Dialogue (2 lines)" for e in at.expander)
+    shown = texts(at).replace("\\", "")  # captions escape markdown
+    assert "0.4–" in shown and "Isabel: The letter came tonight." in shown
+    assert "3.0–" in shown and "Rafael: Burn it." in shown  # the timing hint
+    assert "espeak-ng stand-in" in shown
+    assert [v.speaker for v in all_voices(app_env.db, novela_id)] == ["Isabel", "Rafael"]
+
+    _click(at, "Listen")
+    next(s for s in at.selectbox if s.key == f"voice_{novela_id}_Isabel_id").set_value("Calm_Woman").run()
+    _click(at, "Save voice")
+    assert all_voices(app_env.db, novela_id)[0].voice_id == "Calm_Woman"
+
+
+def test_assemble_from_the_board_and_play_the_episode_with_subtitles(app_env: Runtime) -> None:  # noqa: F811
+    novela_id = _novela(app_env)
+    worker = Worker(app_env.db, app_env.registry, app_env.storage, FAST)
+    targets = actions.targets_rest_of_episode(app_env.db, novela_id, 1)
+    run_until(
+        worker,
+        app_env.db,
+        actions.confirm(app_env.db, app_env.registry, actions.quote(app_env.db, app_env.registry, targets)),
+    )
+    worker.close()
+
+    at = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Assemble episode")
+    assert "Episode 1 assembled" in texts(at) and "with subtitles" in texts(at)
+    assert any(s.value == "Episode 1" for s in at.subheader)
