@@ -12,6 +12,7 @@ from vsl.catalog.pricing import price_per_second
 from vsl.config import Settings
 from vsl.jobs.states import LABELS, JobStatus
 from vsl.money import usd
+from vsl.novelas.limits import Limit
 
 STATUS_COLOURS = {
     "planned": "gray",
@@ -71,3 +72,15 @@ def model_card(spec: ModelSpec, *, key: str, selected: bool) -> bool:
 def errors_list(errors: Iterable[str]) -> None:
     for message in errors:
         st.error(message, icon=":material/warning:")
+
+
+def count_input(limit: Limit, value: int, *, key: str | None = None) -> int:
+    """A box for a whole number that takes any value and says in one sentence when it is outside `limit`.
+
+    Streamlit's own min/max only outline a wrong value in red (or keep it in the box unused), without words.
+    """
+    number = int(st.number_input(limit.label, value=int(value), step=1, key=key))
+    problem = limit.problem(number)
+    if problem:
+        st.error(problem, icon=":material/warning:")
+    return number
