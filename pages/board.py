@@ -12,7 +12,7 @@ from vsl.novelas import service
 from vsl.ui import agents, board, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 runtime = get_runtime()
 wanted = st.query_params.get("novela", "")
@@ -70,7 +70,7 @@ if c4.button("Assemble episode", icon=":material/movie_edit:", width="stretch"):
         changed()
         st.success(f"Episode {episode} assembled ({item.duration_seconds} s); it is in the media library.")
     except NotReady as exc:
-        st.warning(str(exc))
+        st.warning(said(exc))
 
 agents.show_proposal()
 spend.show_pending()

@@ -129,3 +129,11 @@ def spend_over_time(session: Session, novela_id: int) -> list[tuple[datetime, An
         .order_by(NovelaVideo.completed_at)
     )
     return [(t, c) for t, c in rows]
+
+
+def take_numbers(session: Session, video_ids: Sequence[int]) -> dict[int, int]:
+    """Take number of each of these takes (ids of takes that no longer exist are left out)."""
+    if not video_ids:
+        return {}
+    rows = session.execute(select(NovelaVideo.id, NovelaVideo.take).where(NovelaVideo.id.in_(list(video_ids))))
+    return {video_id: take for video_id, take in rows}

@@ -13,7 +13,7 @@ from vsl.money import usd
 from vsl.novelas.service import NovelaNotFound
 from vsl.ui import spend
 from vsl.ui.runtime import get_runtime
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 # what a flow may raise that the user should read (never silently replaced by offline drafting)
 AGENT_ERRORS = (BusError, LlmError, FlowError, NothingToDo, NovelaNotFound)
@@ -29,7 +29,7 @@ def team_or_stop() -> Team:
     try:
         return get_team()
     except ValueError as exc:  # UnsupportedLlmModel is one
-        st.error(f"The agents cannot start: {exc}", icon=":material/warning:")
+        st.error(f"The agents cannot start: {said(exc)}", icon=":material/warning:")
         st.stop()
 
 

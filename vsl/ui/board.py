@@ -24,7 +24,7 @@ from vsl.providers.registry import PROVIDER_LABELS
 from vsl.storage.base import StorageError
 from vsl.ui import agents, dialogs, spend
 from vsl.ui.runtime import changed, get_runtime
-from vsl.ui.widgets import plain, status_badge
+from vsl.ui.widgets import plain, said, status_badge
 
 LIVE_EVERY_S = 2
 
@@ -68,7 +68,8 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
     with st.container(border=True):
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
-        st.markdown(f"{status_badge(take.status)} take {take.take}/{len(takes)}")
+        badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
+        st.markdown(f"{badge} take {take.take}/{len(takes)}")
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
         _media(take)
@@ -88,7 +89,7 @@ def _prompt(take: NovelaVideo) -> None:
             try:
                 service.revise_planned_take(get_runtime().db, take.id, prompt)
             except (NovelaInvalid, NovelaNotFound) as exc:
-                st.error(str(exc))
+                st.error(said(exc))
                 return
             _after("Prompt saved.")
 
@@ -107,12 +108,19 @@ def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:
     return next(t for t in takes if t.take == chosen)
 
 
+def _video_deleted(take: NovelaVideo) -> bool:
+    """A finished take whose video was deleted from the media library since."""
+    return take.status == JobStatus.COMPLETED and not take.s3_key
+
+
 def _media(take: NovelaVideo) -> None:
-    if take.status == JobStatus.COMPLETED and take.s3_key:
+    if _video_deleted(take):
+        st.warning("This take's video was deleted from the media library: make a new take with Regenerate.")
+    elif take.status == JobStatus.COMPLETED and take.s3_key:
         try:
             st.video(get_runtime().storage.playback_source(take.s3_key))
-        except StorageError as exc:  # deleted from the library or the bucket since
-            st.warning(f"The video file is gone: {exc}")
+        except StorageError as exc:  # removed from the bucket or the folder outside the studio
+            st.warning(f"This take's video cannot be played ({said(exc)}); make a new take with Regenerate.")
 
 
 def _costs(take: NovelaVideo) -> None:
@@ -123,7 +131,8 @@ def _costs(take: NovelaVideo) -> None:
 def _failure(take: NovelaVideo) -> None:
     if take.status == JobStatus.FAILED:
         provider = PROVIDER_LABELS.get(take.failure_provider or "", take.failure_provider or "the app")
-        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {plain(take.failure_message)}")
+        message = plain(said(take.failure_message or ""))
+        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {message}")
         # a link, not switch_page: this runs inside the live fragment
         st.page_link(
             "pages/chat.py",
@@ -183,7 +192,7 @@ def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:
         with st.spinner("The agents are drafting…"):
             agents.keep_proposal(flow(team))
     except agents.AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(said(exc), icon=":material/warning:")
         return
     st.rerun()
 
@@ -237,7 +246,7 @@ def _try(action: Callable[[], object], done: str) -> str:
     try:
         action()
     except (NovelaInvalid, service.IllegalNovelaStatus, NovelaNotFound) as exc:
-        return str(exc)
+        return said(exc)
     return done
 
 
@@ -265,7 +274,7 @@ def _confirm_delete(novela: Novela) -> None:
         try:
             service.delete_novela(runtime.db, novela.id, choice, runtime.storage)
         except (service.NovelaBusy, StorageError) as exc:
-            st.error(str(exc))
+            st.error(said(exc))
             return
         dialogs.forget(DELETE_NOVELA)
         changed()

@@ -17,7 +17,7 @@ from vsl.ui import spend
 from vsl.ui.agents import AGENT_ERRORS, keep_proposal, log_link, mode_note, show_proposal, team_or_stop
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 SESSION = "_vsl_chat_session"
 
@@ -57,7 +57,7 @@ def current_session(team: Team) -> str:
             try:
                 flows.attach_failure(team, session_id, int(video))
             except TakeNotFound as exc:
-                st.warning(str(exc))
+                st.warning(said(exc))
                 session_id = uuid.uuid4().hex
         _switch_to(session_id)
     wanted = st.query_params.get("session")
@@ -111,7 +111,7 @@ def _run(flow: Callable[[], flows.Proposal]) -> None:
         with st.spinner("The agents are working…"):
             keep_proposal(flow())
     except AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(said(exc), icon=":material/warning:")
         return
     changed()
 
@@ -123,7 +123,7 @@ def _answer(team: Team, session_id: str, question: str) -> None:
         try:
             st.write_stream(flows.chat_reply(team, session_id, question))
         except AGENT_ERRORS as exc:
-            st.error(str(exc), icon=":material/warning:")
+            st.error(said(exc), icon=":material/warning:")
 
 
 def _next_scene(team: Team) -> None:

@@ -16,7 +16,7 @@ from vsl.novelas import limits, validation
 from vsl.novelas.validation import NovelaInvalid
 from vsl.ui.agents import AGENT_ERRORS, mode_note, team_or_stop
 from vsl.ui.runtime import changed
-from vsl.ui.widgets import count_input, plain
+from vsl.ui.widgets import count_input, plain, said
 
 DRAFT = "_vsl_agent_draft"
 
@@ -50,7 +50,7 @@ def _draft(premise: str, episodes: int, scenes: int) -> None:
         with st.spinner("The Script Writer is planning the season; the Integrator checks the model and budget…"):
             st.session_state[DRAFT] = flows.draft_novela(team_or_stop(), premise, episodes, scenes)
     except AGENT_ERRORS as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(said(exc), icon=":material/warning:")
 
 
 def review(draft: NovelaDraft) -> None:

@@ -29,6 +29,18 @@ STATUS_COLOURS = {
 }
 
 
+_SERVER_PATH = re.compile(r"(?<![\w:/.~])(?:/[\w.+@-]+){2,}/?")  # an absolute path on the server, not a URL
+
+
+def said(message: object) -> str:
+    """A message (or exception) as a page may show it: a server file path becomes its file name alone.
+
+    Storage, ffmpeg and OS errors name files by their full path; where the studio's files live is nothing a page
+    shows (the logs keep the whole message).
+    """
+    return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(message))
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

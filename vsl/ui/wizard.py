@@ -15,7 +15,7 @@ from vsl.novelas import limits, validation
 from vsl.novelas.references import BadReferenceImage, store_reference_image
 from vsl.novelas.validation import GENRES, Character, NovelaInput, NovelaInvalid
 from vsl.ui.runtime import get_runtime
-from vsl.ui.widgets import count_input, model_card, plain
+from vsl.ui.widgets import count_input, model_card, plain, said
 
 STEPS = [
     "Basic info",
@@ -191,7 +191,7 @@ def _add_character(w: dict[str, Any], name: str, description: str, url: str, upl
         try:
             url = store_reference_image(get_runtime().storage, upload.name, upload.getvalue())
         except BadReferenceImage as exc:
-            st.error(str(exc))
+            st.error(said(exc))
             return
     w["characters"].append({"name": name, "description": description, "image_url": url.strip()})
     st.rerun()
