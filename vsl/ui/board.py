@@ -11,11 +11,14 @@ import streamlit as st
 
 from vsl.agents import flows
 from vsl.agents.team import Team
-from vsl.db import video_repo
+from vsl.catalog import PlanInput, PricingError, estimate_plan, get_catalog
+from vsl.db import media_repo, video_repo
 from vsl.db.models import Novela, NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.actions import Target
+from vsl.jobs.assembly import NotReady, assemble_episode
 from vsl.jobs.states import ACTIVE, HOLDS_MONEY, LABELS, JobStatus
+from vsl.media import MediaError
 from vsl.money import ZERO, to_cents, usd
 from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
@@ -23,7 +26,7 @@ from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.storage.base import StorageError
 from vsl.ui import agents, dialogs, spend
-from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.runtime import changed, get_runtime, server_started
 from vsl.ui.widgets import plain, said, status_badge
 
 LIVE_EVERY_S = 2
@@ -45,7 +48,7 @@ def any_active(takes: list[NovelaVideo]) -> bool:
     return any(JobStatus(t.status) in ACTIVE for t in takes)
 
 
-def scene_grid(novela: Novela, episode: int) -> None:
+def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset()) -> None:
     """The episode's scenes; refreshes itself every few seconds only while a job is in flight."""
     loaded = [load_episode(novela.id, episode)]  # this run's read; the fragment's own reruns read again
     live = any_active(loaded[0])
@@ -59,19 +62,20 @@ def scene_grid(novela: Novela, episode: int) -> None:
         columns = st.columns(3)
         for i, (scene, scene_takes) in enumerate(scenes_by_number(takes).items()):
             with columns[i % 3]:
-                scene_card(novela, scene, scene_takes)
+                scene_card(novela, scene, scene_takes, resumed)
 
     grid()
 
 
-def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
+def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo], resumed: frozenset[int] = frozenset()) -> None:
     with st.container(border=True):
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
         badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
         st.markdown(f"{badge} take {take.take}/{len(takes)}")
         if JobStatus(take.status) in ACTIVE:
-            st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
+            where = "resuming after the restart" if take.id in resumed else PROVIDER_LABELS.get(take.provider or "", "")
+            st.progress(take.progress / 100, text=f"{take.progress}% · {where}")
         _media(take)
         _costs(take)
         _failure(take)
@@ -204,16 +208,48 @@ def _after(message: str) -> None:
 
 
 def totals(novela: Novela) -> None:
+    note = estimate_note(novela)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Plan estimate", usd(novela.estimated_cost))
+    c1.metric("Plan estimate", usd(novela.estimated_cost), help=note)
     c2.metric("Spent", usd(novela.total_cost))
     c3.metric("Reserved", usd(novela.reserved_cost))
     left = "no budget" if novela.budget is None else usd(novela.budget - novela.total_cost - novela.reserved_cost)
     c4.metric("Budget left", left)
+    if note:
+        st.caption(f":material/info: {note}")
+
+
+def estimate_note(novela: Novela) -> str | None:
+    """Why the plan estimate differs from what generating the scenes here will charge; None when it does not."""
+    runtime = get_runtime()
+    try:
+        parts = estimate_plan(
+            PlanInput(
+                model_id=novela.default_model_id,
+                params=novela.default_parameters,
+                episodes=novela.target_episodes,
+                scenes_per_episode=novela.scenes_per_episode,
+            )
+        ).breakdown
+    except (PricingError, KeyError, ValueError):
+        return None
+    notes = []
+    if runtime.registry.is_stand_in(novela.default_model_id):
+        notes.append(
+            f"The plan estimate prices the videos at {get_catalog().get(novela.default_model_id).display_name}'s "
+            "rate; with no video provider configured the free local preview renders them, so they cost $0 here."
+        )
+    elif parts["video"] == ZERO:
+        notes.append("The local preview renders the videos for free.")
+    if parts["gpt5"] > ZERO:
+        offline = "" if runtime.settings.openai_api_key else " (nothing while the agents run offline)"
+        notes.append(f"{usd(parts['gpt5'])} of the estimate is the GPT-5 agents' writing{offline}.")
+    return " ".join(notes) or None
 
 
 def spend_chart(points: list[tuple[Any, Any]]) -> None:
-    if not points:
+    """The running total of actual costs; nothing at all while nothing has cost money."""
+    if not any(cost for _, cost in points):
         return
     running, xs, ys = ZERO, [], []
     for when, cost in points:
@@ -223,6 +259,84 @@ def spend_chart(points: list[tuple[Any, Any]]) -> None:
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name="spent"))
     fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Spend over time (USD)")
     st.plotly_chart(fig, width="stretch")
+
+
+def episode_actions(novela: Novela, episode: int) -> None:
+    """The episode's actions in one row that wraps on a narrow screen (labels are never cut off)."""
+    db = get_runtime().db
+    rest = actions.targets_rest_of_episode(db, novela.id, episode)
+    failed = actions.targets_retry_failed(db, novela.id, episode)
+    with st.container(horizontal=True):
+        agent = st.button("Agents: next scene", icon=":material/auto_awesome:", disabled=not rest,
+                          help="The agents write and check the next scene; you confirm its price.")  # fmt: skip
+        one = st.button("Next scene", icon=":material/play_arrow:", disabled=not rest)
+        many = st.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", disabled=not rest,
+                         help="Every scene still to make, canceled ones included.")  # fmt: skip
+        retry = st.button(f"Retry failed ({len(failed)})", icon=":material/replay:", disabled=not failed,
+                          help="A new take of every scene whose latest take failed or was canceled.")  # fmt: skip
+        cut = st.button("Assemble episode", icon=":material/movie_edit:")
+    if agent:
+        run_flow(lambda team: flows.next_scene(team, novela.id))
+    if one:
+        spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
+    if many:
+        spend.ask(rest, f"Generate the remaining {len(rest)} scene(s) of episode {episode}")
+    if retry:
+        spend.ask(failed, f"Retry {len(failed)} failed or canceled scene(s) of episode {episode} as new takes")
+    if cut:
+        _assemble(novela, episode, len(rest))
+
+
+def _assemble(novela: Novela, episode: int, to_make: int) -> None:
+    runtime = get_runtime()
+    try:
+        with st.spinner("Joining the chosen takes…"):
+            item = assemble_episode(runtime.db, runtime.storage, novela.id, episode)
+    except NotReady as exc:
+        then = f" Make them with “Rest of episode ({to_make})”, then assemble again." if to_make else ""
+        st.warning(said(exc) + then)
+        return
+    except (MediaError, StorageError) as exc:
+        st.error(f"The episode could not be assembled: {said(exc)}")
+        return
+    changed()
+    st.success(f"Episode {episode} assembled ({item.duration_seconds} s); it is in the media library.")
+
+
+def whole_episode(novela: Novela, episode: int) -> None:
+    """The assembled episode, to play on the board."""
+    runtime = get_runtime()
+    with runtime.db.session() as session:
+        cut = media_repo.episode_cut(session, novela.id, episode)
+    if cut is None:
+        return
+    length = f" ({cut.duration_seconds:.0f} s)" if cut.duration_seconds else ""
+    with st.expander(f"Play the whole episode {episode}{length}", icon=":material/smart_display:", expanded=True):
+        try:
+            st.video(runtime.storage.playback_source(cut.s3_key))
+        except StorageError as exc:
+            st.warning(f"The assembled episode cannot be played ({said(exc)}); assemble it again.")
+        st.caption(plain(cut.description))
+
+
+def restart_notice(novela: Novela) -> frozenset[int]:
+    """Say that the studio restarted and which takes, in flight before, it is resuming; return their ids."""
+    runtime = get_runtime()
+    started = server_started()
+    with runtime.db.session() as session:
+        resumed = video_repo.in_flight_since_before(session, novela.id, [str(s) for s in ACTIVE], started)
+    if not resumed:
+        return frozenset()
+    names = ", ".join(
+        f"E{t.episode_number} S{t.scene_number} take {t.take} ({LABELS[JobStatus(t.status)].lower()})" for t in resumed
+    )
+    who = "is resuming" if runtime.worker_running else "will resume (once a worker runs: `make worker`)"
+    st.info(
+        f"The studio restarted at {started:%H:%M} UTC and {who} the takes that were in flight: {names}. "
+        "Nothing is submitted or charged twice.",
+        icon=":material/restart_alt:",
+    )
+    return frozenset(t.id for t in resumed)
 
 
 def manage(novela: Novela) -> None:
