@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vsl.agents import flows
 from vsl.db import video_repo
-from vsl.jobs import actions
 from vsl.novelas import service
 from vsl.ui import agents, board, cost_warnings, sound, spend
 from vsl.ui.home_cards import novela_titles
@@ -35,8 +33,7 @@ board.totals(novela)
 cost_warnings.show(novela.id)
 board.manage(novela)
 board.show_pending_delete(novela)
-if runtime.registry.is_stand_in(novela.default_model_id):
-    st.caption(":material/info: No video provider configured: scenes render with the free local preview ($0).")
+resumed = board.restart_notice(novela)
 
 with runtime.db.session() as session:
     planned = video_repo.planned_episodes(session, novela_id)
@@ -52,24 +49,11 @@ if episode not in planned:
         st.rerun()
     st.stop()
 
-rest = actions.targets_rest_of_episode(runtime.db, novela_id, episode)
-failed = actions.targets_retry_failed(runtime.db, novela_id, episode)
-c0, c1, c2, c3, c4 = st.columns(5)
-if c0.button("Agents: next scene", icon=":material/auto_awesome:", disabled=not rest, width="stretch"):
-    board.run_flow(lambda team: flows.next_scene(team, novela_id))
-if c1.button("Next scene", icon=":material/play_arrow:", disabled=not rest, width="stretch"):
-    spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
-if c2.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", disabled=not rest, width="stretch"):
-    spend.ask(rest, f"Generate the remaining {len(rest)} scene(s) of episode {episode}")
-if c3.button(f"Retry failed ({len(failed)})", icon=":material/replay:", disabled=not failed, width="stretch"):
-    spend.ask(failed, f"Retry {len(failed)} failed scene(s) of episode {episode} as new takes")
-if c4.button("Assemble episode", icon=":material/movie_edit:", width="stretch"):
-    sound.assemble(novela_id, episode)
-
+board.episode_actions(novela, episode)
+board.whole_episode(novela, episode)
 agents.show_proposal()
 spend.show_pending()
-board.scene_grid(novela, episode)
+board.scene_grid(novela, episode, resumed)
 sound.voices(novela_id)
-sound.episode_player(novela_id, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -24,7 +24,9 @@ from vsl.catalog import (
     validate,
 )
 from vsl.money import usd
+from vsl.novelas import limits
 from vsl.ui import charts
+from vsl.ui.widgets import count_input
 
 
 def _pick(label: str, options: list, default: object) -> object:
@@ -51,9 +53,9 @@ with left:
     resolution = _pick("Resolution", resolution_choices(model_id), resolution_of(model_id, defaults))
     aspect = _pick("Aspect ratio", aspect_ratio_choices(model_id), aspect_ratio_of(model_id, defaults))
     extra = {"generate_audio": st.toggle("Audio", True)} if spec.param("generate_audio") else {}
-    episodes = st.number_input("Episodes", 1, 500, 10)
-    scenes = st.number_input("Scenes per episode", 1, 50, 8)
-    takes = st.number_input("Takes per scene", 1, 10, 1)
+    episodes = count_input(limits.EPISODES, 10)
+    scenes = count_input(limits.SCENES, 8)
+    takes = count_input(limits.TAKES, 1)
     regen = st.slider("Expected regenerations (%)", 0, 200, 20, step=5)
     with st.expander("Images, narration and GPT-5"):
         images = st.number_input("Images per episode (flux-schnell)", 0, 500, 0)
@@ -61,6 +63,8 @@ with left:
         gpt_in = st.number_input("GPT-5 input tokens per scene", 0, 200_000, 3000, step=500)
         gpt_out = st.number_input("GPT-5 output tokens per scene", 0, 100_000, 1500, step=500)
 
+if any(lim.problem(v) for lim, v in ((limits.EPISODES, episodes), (limits.SCENES, scenes), (limits.TAKES, takes))):
+    st.stop()  # the box says what is wrong
 params = params_for(model_id, duration, resolution, aspect, **extra)
 problems = validate(model_id, params)
 try:

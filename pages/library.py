@@ -10,6 +10,7 @@ from vsl.storage.base import StorageError
 from vsl.ui import library
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.widgets import said
 
 runtime = get_runtime()
 st.title("Media library")
@@ -41,7 +42,7 @@ if st.button(f"Sync from {where}", icon=":material/sync:"):
             ),
         )
     except StorageError as exc:
-        st.error(str(exc))
+        st.error(said(exc))
     else:
         bar.progress(1.0, text=f"Done: {report.scanned} scanned, {report.imported} new, {report.skipped} skipped")
         changed()
@@ -57,7 +58,4 @@ if not items:
         "files already in the bucket come in with Sync."
     )
 library.show_pending_delete()
-columns = st.columns(4)
-for i, item in enumerate(items):
-    with columns[i % 4]:
-        library.tile(item)
+library.tiles(items)

@@ -10,6 +10,7 @@ import streamlit as st
 from vsl import health
 from vsl.catalog import get_catalog
 from vsl.ui.runtime import get_runtime
+from vsl.ui.widgets import said
 
 runtime = get_runtime()
 settings = runtime.settings
@@ -28,11 +29,12 @@ def part(title: str, mode: str, detail: str, check: Callable[[], health.Check]) 
         if c2.button("Test connection", key=f"test_{title}", width="stretch"):
             with st.spinner(f"Testing {title.lower()}…"):
                 result = check()
-            (st.success if result.ok else st.error)(result.message)
+            (st.success if result.ok else st.error)(said(result.message))
 
 
 modes = settings.modes()
-db_where = runtime.db.engine.url.render_as_string(hide_password=True)
+url = runtime.db.engine.url
+db_where = "a file on this machine (DATABASE_URL)" if url.get_backend_name() == "sqlite" else url.render_as_string()
 part(
     "Database",
     modes["database"],
@@ -42,7 +44,7 @@ part(
 part(
     "Storage",
     modes["storage"],
-    settings.s3_endpoint_url or str(settings.media_dir),
+    settings.s3_endpoint_url or ("AWS S3" if settings.s3_bucket else "a folder on this machine (MEDIA_DIR)"),
     lambda: health.check_storage(runtime.storage),
 )
 provider = "lambda" if settings.lambda_api_url else "replicate" if settings.replicate_api_token else "local"

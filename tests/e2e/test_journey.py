@@ -96,7 +96,8 @@ def test_the_main_journey(app, browser: Browser) -> None:
     browser.click("Rest of episode (1)")
     browser.click("Confirm and generate")
     browser.wait_until(lambda: page.get_by_text("Done", exact=True).count() >= 2, "both scenes done", 90)
-    browser.click("Assemble episode")
+    browser.click("Assemble episode")  # opens the assembly choices
+    browser.click("Assemble")
     browser.expect_text("assembled", timeout_s=60)
     browser.shot("board")
     browser.assert_no_app_errors()  # before the next page resets the count

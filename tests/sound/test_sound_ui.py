@@ -68,6 +68,8 @@ def test_assemble_from_the_board_and_play_the_episode_with_subtitles(app_env: Ru
     )
     worker.close()
 
-    at = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Assemble episode")
+    at = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Assemble")
     assert "Episode 1 assembled" in texts(at) and "with subtitles" in texts(at)
-    assert any(s.value == "Episode 1" for s in at.subheader)
+    (player,) = [e for e in at.expander if e.label.startswith("Play the whole episode 1")]
+    (video,) = player.get("video")
+    assert video.proto.subtitles  # the episode plays with its subtitle track

@@ -82,7 +82,7 @@ def test_a_failed_take_from_the_board_is_attached_and_the_fix_waits_for_the_clic
 
     opening = said(at)[0][1]
     assert opening.startswith("Attached E1 S1 take 1") and "content policy" in opening
-    assert "<script>alert(1)</script>" in opening  # shown as text: Markdown without unsafe HTML
+    assert "\\<script\\>alert(1)\\</script\\>" in opening  # shown as text: escaped Markdown, never HTML
     click(at, "Propose a fix (new take)")
     assert "Proposal:" in texts(at) and "Cost of this take $3.20" in texts(at)
     click(at, "Review and generate…")

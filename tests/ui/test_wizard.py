@@ -67,6 +67,6 @@ def test_invalid_input_shows_errors_inline_and_stores_nothing(app_env) -> None:
     _next(at)
     _text_input(at, "Budget in USD (empty = no budget)").input("lots").run()
     _next(at)
-    assert any("Budget must be an amount in USD" in e.value for e in at.error)
+    assert any("Enter the budget as a number of US dollars" in e.value for e in at.error)
     with app_env.db.session() as session:
         assert novela_repo.count(session) == 0

@@ -29,13 +29,8 @@ from vsl.db.models import Novela, NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.actions import Target
 from vsl.jobs.states import HOLDS_MONEY, JobStatus
-from vsl.novelas import service
+from vsl.novelas import limits, service
 from vsl.novelas.validation import MAX_SEED, MAX_TEXT, Character, NovelaInput, text_problem
-
-DEFAULT_EPISODES = 3
-DEFAULT_SCENES = 4
-MAX_DRAFT_EPISODES = 30  # one season plan answers in one call; more episodes can be added to the novela later
-MAX_DRAFT_SCENES = 12
 
 
 class FlowError(ValueError):
@@ -139,12 +134,10 @@ def draft_novela(
         raise FlowError("Write a premise first: one line about who wants what, and what stands in the way.")
     if len(premise) > MAX_TEXT:
         raise FlowError(f"The premise must be at most {MAX_TEXT} characters (got {len(premise)}).")
-    episodes, scenes = episodes or DEFAULT_EPISODES, scenes or DEFAULT_SCENES
-    if not (1 <= episodes <= MAX_DRAFT_EPISODES and 1 <= scenes <= MAX_DRAFT_SCENES):
-        raise FlowError(
-            f"The agents draft 1 to {MAX_DRAFT_EPISODES} episodes of 1 to {MAX_DRAFT_SCENES} scenes "
-            f"(asked: {episodes} × {scenes}); use the step-by-step wizard for a longer plan."
-        )
+    episodes, scenes = episodes or limits.DEFAULT_EPISODES, scenes or limits.DEFAULT_SCENES
+    problem = limits.EPISODES.problem(episodes) or limits.SCENES.problem(scenes)
+    if problem:
+        raise FlowError(problem)
     model_id = model_id or default_model()
     conversation = new_conversation_id()
     ask = {"premise": premise, "episodes": episodes, "scenes": scenes, "model_id": model_id}

@@ -73,3 +73,16 @@ def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
     found = session.scalars(select(MediaItem.s3_key).where(MediaItem.s3_key.in_(keys)))
     thumbs = session.scalars(select(MediaItem.thumbnail_key).where(MediaItem.thumbnail_key.in_(keys)))
     return set(found) | {k for k in thumbs if k}
+
+
+def episode_cut(session: Session, novela_id: int, episode: int) -> MediaItem | None:
+    """The assembled video of one episode, if it has been assembled."""
+    return session.scalars(
+        select(MediaItem)
+        .where(
+            MediaItem.novela_id == novela_id,
+            MediaItem.episode_number == episode,
+            MediaItem.source == "assembled",
+        )
+        .order_by(MediaItem.id.desc())
+    ).first()

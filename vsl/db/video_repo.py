@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -132,3 +132,38 @@ def spend_over_time(session: Session, novela_id: int) -> list[tuple[datetime, An
         .order_by(NovelaVideo.completed_at)
     )
     return [(t, c) for t, c in rows]
+
+
+def take_numbers(session: Session, video_ids: Sequence[int]) -> dict[int, int]:
+    """Take number of each of these takes (ids of takes that no longer exist are left out)."""
+    if not video_ids:
+        return {}
+    rows = session.execute(select(NovelaVideo.id, NovelaVideo.take).where(NovelaVideo.id.in_(list(video_ids))))
+    return {video_id: take for video_id, take in rows}
+
+
+def in_flight_since_before(
+    session: Session, novela_id: int, statuses: Sequence[str], before: datetime
+) -> list[NovelaVideo]:
+    """Takes in `statuses` that were already reserved before `before` (say, when this server started): the ones
+    a worker resumes after a restart. Times are compared in Python, as SQLite keeps them without a zone."""
+    takes = list(
+        session.scalars(
+            select(NovelaVideo)
+            .where(NovelaVideo.novela_id == novela_id, NovelaVideo.status.in_(statuses))
+            .order_by(NovelaVideo.episode_number, NovelaVideo.scene_number, NovelaVideo.take)
+        )
+    )
+    if not takes:
+        return []
+    reserved = session.execute(
+        select(JobEvent.video_id, func.min(JobEvent.created_at))
+        .where(JobEvent.video_id.in_([t.id for t in takes]), JobEvent.to_status == "reserved")
+        .group_by(JobEvent.video_id)
+    )
+    early = {video_id for video_id, when in reserved if _aware(when) < _aware(before)}
+    return [t for t in takes if t.id in early]
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

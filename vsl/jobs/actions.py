@@ -270,21 +270,33 @@ def retry_submission(db: Database, video_id: int) -> str:
 
 
 def targets_rest_of_episode(db: Database, novela_id: int, episode: int) -> list[Target]:
-    """Planned takes of the episode not yet generated."""
+    """Every scene of the episode still to generate, in scene order: its planned take, or a new take where the
+    latest take was canceled or its video was deleted from the library."""
     with db.session() as session:
-        return [Target(v.id) for v in video_repo.by_status(session, novela_id, ["planned"], episode)]
+        planned = video_repo.by_status(session, novela_id, ["planned"], episode)
+        redo = [
+            v
+            for v in _latest_takes(session, novela_id, ["canceled", "completed"], episode)
+            if v.status == "canceled" or not v.s3_key
+        ]
+        ordered = sorted([*planned, *redo], key=lambda v: v.scene_number)
+        return [Target(v.id) if v.status == "planned" else Target(v.id, "new_take") for v in ordered]
 
 
 def targets_retry_failed(db: Database, novela_id: int, episode: int | None = None) -> list[Target]:
-    """A new take for every scene whose latest take failed."""
+    """A new take for every scene whose latest take failed or was canceled."""
     with db.session() as session:
-        failed = video_repo.by_status(session, novela_id, ["failed"], episode)
-        latest: dict[tuple[int, int], NovelaVideo] = {}
-        for v in failed:
-            last = video_repo.latest_take_number(session, novela_id, v.episode_number, v.scene_number)
-            if v.take == last:
-                latest[(v.episode_number, v.scene_number)] = v
-        return [Target(v.id, "new_take") for v in latest.values()]
+        return [Target(v.id, "new_take") for v in _latest_takes(session, novela_id, ["failed", "canceled"], episode)]
+
+
+def _latest_takes(session: Session, novela_id: int, statuses: list[str], episode: int | None) -> list[NovelaVideo]:
+    """The takes in `statuses` that are their scene's latest take."""
+    found = video_repo.by_status(session, novela_id, statuses, episode)
+    return [
+        v
+        for v in found
+        if v.take == video_repo.latest_take_number(session, novela_id, v.episode_number, v.scene_number)
+    ]
 
 
 def accept_overspend(db: Database, novela_id: int) -> str:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from vsl.db import media_repo
+from sqlalchemy.orm import Session
+
+from vsl.db import media_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import MediaItem
 from vsl.storage.base import ObjectInfo, Storage, StorageError
@@ -31,20 +33,34 @@ class MediaNotFound(LookupError):
 
 
 def delete_item(db: Database, storage: Storage, item_id: int) -> str:
-    """Delete the file, its thumbnail and the row. Files first: a failure leaves the row, so nothing is orphaned."""
+    """Delete the file, its thumbnail and the row. Files first: a failure leaves the row, so nothing is orphaned.
+
+    A scene's take whose video this was loses its file and its choice for the episode: its scene then needs a
+    new take (the board says so and offers one).
+    """
     with db.session() as session:
         item = media_repo.get(session, item_id)
         if item is None:
             raise MediaNotFound("That media item no longer exists.")
         keys = [k for k in (item.s3_key, item.thumbnail_key) if k]
+        title = item.title or item.s3_key
     for key in keys:
         if storage.exists(key):
             storage.delete(key)
     with db.write() as session:
         row = media_repo.get(session, item_id)
         if row is not None:
+            _forget_take_video(session, row)
             session.delete(row)
-    return f"Deleted {keys[0]}."
+    return f"Deleted {title}."
+
+
+def _forget_take_video(session: Session, item: MediaItem) -> None:
+    take = video_repo.get(session, item.video_id) if item.video_id else None
+    if take is None or take.s3_key != item.s3_key:
+        return
+    take.s3_key, take.thumbnail_key, take.selected = None, None, False
+    video_repo.add_event(session, take.id, take.status, take.status, "Its video was deleted from the media library.")
 
 
 @dataclass

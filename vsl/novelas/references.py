@@ -28,7 +28,9 @@ def store_reference_image(storage: Storage, filename: str, data: bytes) -> str:
             fmt = image.format or ""
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise BadReferenceImage(f"{filename!s:.80} is not a readable image ({exc.__class__.__name__}).") from exc
+        raise BadReferenceImage(
+            f"{filename!s:.80} is not a picture the studio can read; choose a PNG, JPEG or WebP image."
+        ) from exc
     if fmt not in FORMATS:
         raise BadReferenceImage(f"{filename!s:.80} is a {fmt or 'unknown'} file; use PNG, JPEG or WebP.")
     suffix, content_type = FORMATS[fmt]

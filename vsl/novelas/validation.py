@@ -9,6 +9,7 @@ from typing import Any
 
 from vsl.catalog import UnknownModel, get_catalog, validate
 from vsl.catalog import params_for as catalog_params_for
+from vsl.novelas import limits
 
 GENRES = (
     "Drama",
@@ -24,12 +25,8 @@ GENRES = (
 )
 MAX_TITLE = 120
 MAX_TEXT = 5000
-MAX_EPISODES = 500
-MAX_SCENES = 50
 MAX_CHARACTERS = 12
 MAX_SEED = 2**32 - 1
-MAX_BUDGET = Decimal("99999999.99")  # NUMERIC(12,4)
-_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -72,13 +69,11 @@ class NovelaInvalid(ValueError):
 
 def parse_budget(text: str) -> Decimal | None:
     """'' → no budget; '12.50' or '$1,200' → Decimal. Raises NovelaInvalid on anything else."""
+    problem = limits.budget_problem(text)
+    if problem:
+        raise NovelaInvalid({"budget": problem})
     cleaned = text.strip().replace("$", "").replace(",", "")
-    if not cleaned:
-        return None
-    if not _AMOUNT.match(cleaned):
-        message = f"Budget must be an amount in USD such as 250 or 250.00 (got {text[:40]!r})."
-        raise NovelaInvalid({"budget": message})
-    return Decimal(cleaned)
+    return Decimal(cleaned) if cleaned else None
 
 
 def text_problem(label: str, value: str, max_len: int, required: bool = False) -> str | None:
@@ -146,13 +141,13 @@ def problems(data: NovelaInput) -> dict[str, str]:
         "genre": text_problem("Genre", data.genre, 60),
         "description": text_problem("Description", data.description, MAX_TEXT),
         "premise": text_problem("Premise", data.premise, MAX_TEXT),
-        "episodes": _int_problem("Episodes", data.episodes, 1, MAX_EPISODES),
-        "scenes_per_episode": _int_problem("Scenes per episode", data.scenes_per_episode, 1, MAX_SCENES),
+        "episodes": limits.EPISODES.problem(data.episodes),
+        "scenes_per_episode": limits.SCENES.problem(data.scenes_per_episode),
     }
     if data.master_seed is not None:
         found["master_seed"] = _int_problem("Master seed", data.master_seed, 0, MAX_SEED)
-    if data.budget is not None and not (Decimal(0) <= data.budget <= MAX_BUDGET):
-        found["budget"] = f"Budget must be between $0 and ${MAX_BUDGET:,} (or left empty for no budget)."
+    if data.budget is not None:
+        found["budget"] = limits.amount_problem(data.budget)
     errors = {k: v for k, v in found.items() if v}
     errors.update(_model_problems(data))
     errors.update(_character_problems(data.characters))

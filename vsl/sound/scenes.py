@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from vsl.catalog import duration_of
-from vsl.db import video_repo
+from vsl.db import media_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import EpisodeSubtitles, MediaItem, NovelaVideo
 from vsl.sound.dialogue import DialogueInvalid, DialogueLine, lines_of, speakers, with_lines
@@ -84,10 +84,7 @@ class EpisodeFiles:
 def assembled(db: Database, novela_id: int, episode: int) -> EpisodeFiles | None:
     """The episode's current assembled cut in the library, with its subtitle files."""
     with db.session() as session:
-        stmt = select(MediaItem).where(
-            MediaItem.novela_id == novela_id, MediaItem.episode_number == episode, MediaItem.source == "assembled"
-        )
-        item = session.scalars(stmt.order_by(MediaItem.id.desc())).first()
+        item = media_repo.episode_cut(session, novela_id, episode)
         if item is None:
             return None
         subtitles = session.get(EpisodeSubtitles, item.id)

@@ -7,6 +7,7 @@ accepts the same keys and no reader ever sees a half-written file.
 from __future__ import annotations
 
 import heapq
+import logging
 import mimetypes
 import os
 import shutil
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vsl.storage.base import InvalidKey, ObjectInfo, StorageError
+
+log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".vsl-tmp-"
 MAX_KEY_BYTES = 1024  # the S3 limit, so that a key valid here is valid in a bucket too
@@ -134,8 +137,9 @@ class LocalStorage:
         with self._os_errors("create", "."):
             self.root.mkdir(parents=True, exist_ok=True)
         if not os.access(self.root, os.W_OK):
-            raise StorageError(f"The media folder {self.root} is not writable; fix its permissions or set MEDIA_DIR.")
-        return f"Media folder {self.root} is ready."
+            log.warning("media folder %s is not writable", self.root)
+            raise StorageError("The media folder (MEDIA_DIR) is not writable; fix its permissions or set MEDIA_DIR.")
+        return "The media folder (MEDIA_DIR) is ready."
 
     def _keys_under(self, prefix: str) -> Iterator[str]:
         """Stored keys starting with `prefix`, walking only the deepest folder the prefix names."""
@@ -165,13 +169,13 @@ class LocalStorage:
             raise InvalidKey(f"Storage key {key!r} is not allowed: names starting with {TEMP_PREFIX!r} are reserved.")
         resolved = (self.root / key).resolve()
         if resolved == self.root or not resolved.is_relative_to(self.root):
-            raise InvalidKey(f"Storage key {key!r} is not allowed: it leads outside the media folder {self.root}.")
+            raise InvalidKey(f"Storage key {key!r} is not allowed: it leads outside the media folder.")
         return resolved
 
     def _existing(self, key: str) -> Path:
         path = self._path(key)
         if not path.is_file():
-            raise StorageError(f"Media file '{key}' was not found in the media folder {self.root}.")
+            raise StorageError(f"Media file '{key}' was not found in the media folder.")
         return path
 
     @contextmanager
@@ -179,5 +183,6 @@ class LocalStorage:
         try:
             yield
         except OSError as exc:
-            cause = f"{exc.strerror} ({exc.filename})" if exc.filename else str(exc)
-            raise StorageError(f"Could not {action} media file '{key}' in {self.root}: {cause}.") from exc
+            log.warning("could not %s media file %r in %s: %s", action, key, self.root, exc)
+            cause = exc.strerror or type(exc).__name__  # the OS error's own text names server paths
+            raise StorageError(f"Could not {action} media file '{key}' in the media folder: {cause}.") from exc

@@ -14,7 +14,7 @@ from vsl.novelas.service import NovelaNotFound
 from vsl.ui import spend
 from vsl.ui.model_text import neutralize
 from vsl.ui.runtime import get_runtime
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 # what a flow may raise that the user should read (never silently replaced by offline drafting)
 AGENT_ERRORS = (BusError, LlmError, FlowError, NothingToDo, NovelaNotFound)
@@ -30,7 +30,7 @@ def team_or_stop() -> Team:
     try:
         return get_team()
     except ValueError as exc:  # UnsupportedLlmModel is one
-        st.error(f"The agents cannot start: {exc}", icon=":material/warning:")
+        st.error(f"The agents cannot start: {said(exc)}", icon=":material/warning:")
         st.stop()
 
 
@@ -46,7 +46,7 @@ def mode_note(team: Team) -> None:
 
 def show_agent_error(exc: Exception) -> None:
     """An agent's failure; its words may quote the model or a provider, so nothing in them is live."""
-    st.error(neutralize(str(exc)), icon=":material/warning:")
+    st.error(neutralize(said(exc)), icon=":material/warning:")
 
 
 PROPOSAL = "_vsl_agent_proposal"

@@ -11,22 +11,31 @@ import streamlit as st
 
 from vsl.agents import flows
 from vsl.agents.team import Team
+from vsl.catalog import PlanInput, PricingError, estimate_plan, get_catalog
 from vsl.db import video_repo
 from vsl.db.models import Novela, NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.actions import Target
+from vsl.jobs.assembly import MissingScenes
 from vsl.jobs.states import ACTIVE, HOLDS_MONEY, LABELS, JobStatus
 from vsl.money import ZERO, to_cents, usd
 from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
 from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
+from vsl.sound import scenes
 from vsl.storage.base import StorageError
 from vsl.ui import agents, dialogs, sound, spend
-from vsl.ui.runtime import changed, get_runtime
-from vsl.ui.widgets import plain, status_badge
+from vsl.ui.runtime import changed, get_runtime, server_started
+from vsl.ui.widgets import plain, said, status_badge
 
 LIVE_EVERY_S = 2
+CROSSFADE_S = 0.5
+MISSING_LABELS: dict[MissingScenes, str] = {
+    "stop": "Stop and say which",
+    "skip": "Leave them out",
+    "placeholder": "A title card in their place",
+}
 
 
 def scenes_by_number(takes: list[NovelaVideo]) -> dict[int, list[NovelaVideo]]:
@@ -45,7 +54,7 @@ def any_active(takes: list[NovelaVideo]) -> bool:
     return any(JobStatus(t.status) in ACTIVE for t in takes)
 
 
-def scene_grid(novela: Novela, episode: int) -> None:
+def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset()) -> None:
     """The episode's scenes; refreshes itself every few seconds only while a job is in flight."""
     loaded = [load_episode(novela.id, episode)]  # this run's read; the fragment's own reruns read again
     live = any_active(loaded[0])
@@ -59,18 +68,20 @@ def scene_grid(novela: Novela, episode: int) -> None:
         columns = st.columns(3)
         for i, (scene, scene_takes) in enumerate(scenes_by_number(takes).items()):
             with columns[i % 3]:
-                scene_card(novela, scene, scene_takes)
+                scene_card(novela, scene, scene_takes, resumed)
 
     grid()
 
 
-def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
+def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo], resumed: frozenset[int] = frozenset()) -> None:
     with st.container(border=True):
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
-        st.markdown(f"{status_badge(take.status)} take {take.take}/{len(takes)}")
+        badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
+        st.markdown(f"{badge} take {take.take}/{len(takes)}")
         if JobStatus(take.status) in ACTIVE:
-            st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
+            where = "resuming after the restart" if take.id in resumed else PROVIDER_LABELS.get(take.provider or "", "")
+            st.progress(take.progress / 100, text=f"{take.progress}% · {where}")
         _media(take)
         _costs(take)
         _failure(take)
@@ -89,7 +100,7 @@ def _prompt(take: NovelaVideo) -> None:
             try:
                 service.revise_planned_take(get_runtime().db, take.id, prompt)
             except (NovelaInvalid, NovelaNotFound) as exc:
-                st.error(str(exc))
+                st.error(said(exc))
                 return
             _after("Prompt saved.")
 
@@ -108,12 +119,19 @@ def _shown_take(scene: int, takes: list[NovelaVideo]) -> NovelaVideo:
     return next(t for t in takes if t.take == chosen)
 
 
+def _video_deleted(take: NovelaVideo) -> bool:
+    """A finished take whose video was deleted from the media library since."""
+    return take.status == JobStatus.COMPLETED and not take.s3_key
+
+
 def _media(take: NovelaVideo) -> None:
-    if take.status == JobStatus.COMPLETED and take.s3_key:
+    if _video_deleted(take):
+        st.warning("This take's video was deleted from the media library: make a new take with Regenerate.")
+    elif take.status == JobStatus.COMPLETED and take.s3_key:
         try:
             st.video(get_runtime().storage.playback_source(take.s3_key))
-        except StorageError as exc:  # deleted from the library or the bucket since
-            st.warning(f"The video file is gone: {exc}")
+        except StorageError as exc:  # removed from the bucket or the folder outside the studio
+            st.warning(f"This take's video cannot be played ({said(exc)}); make a new take with Regenerate.")
 
 
 def _costs(take: NovelaVideo) -> None:
@@ -124,7 +142,8 @@ def _costs(take: NovelaVideo) -> None:
 def _failure(take: NovelaVideo) -> None:
     if take.status == JobStatus.FAILED:
         provider = PROVIDER_LABELS.get(take.failure_provider or "", take.failure_provider or "the app")
-        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {plain(take.failure_message)}")
+        message = plain(said(take.failure_message or ""))
+        st.error(f"{(take.failure_stage or 'generation').title()} failed at {provider}: {message}")
         # a link, not switch_page: this runs inside the live fragment
         st.page_link(
             "pages/chat.py",
@@ -196,16 +215,48 @@ def _after(message: str) -> None:
 
 
 def totals(novela: Novela) -> None:
+    note = estimate_note(novela)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Plan estimate", usd(novela.estimated_cost))
+    c1.metric("Plan estimate", usd(novela.estimated_cost), help=note)
     c2.metric("Spent", usd(novela.total_cost))
     c3.metric("Reserved", usd(novela.reserved_cost))
     left = "no budget" if novela.budget is None else usd(novela.budget - novela.total_cost - novela.reserved_cost)
     c4.metric("Budget left", left)
+    if note:
+        st.caption(f":material/info: {note}")
+
+
+def estimate_note(novela: Novela) -> str | None:
+    """Why the plan estimate differs from what generating the scenes here will charge; None when it does not."""
+    runtime = get_runtime()
+    try:
+        parts = estimate_plan(
+            PlanInput(
+                model_id=novela.default_model_id,
+                params=novela.default_parameters,
+                episodes=novela.target_episodes,
+                scenes_per_episode=novela.scenes_per_episode,
+            )
+        ).breakdown
+    except (PricingError, KeyError, ValueError):
+        return None
+    notes = []
+    if runtime.registry.is_stand_in(novela.default_model_id):
+        notes.append(
+            f"The plan estimate prices the videos at {get_catalog().get(novela.default_model_id).display_name}'s "
+            "rate; with no video provider configured the free local preview renders them, so they cost $0 here."
+        )
+    elif parts["video"] == ZERO:
+        notes.append("The local preview renders the videos for free.")
+    if parts["gpt5"] > ZERO:
+        offline = "" if runtime.settings.openai_api_key else " (nothing while the agents run offline)"
+        notes.append(f"{usd(parts['gpt5'])} of the estimate is the GPT-5 agents' writing{offline}.")
+    return " ".join(notes) or None
 
 
 def spend_chart(points: list[tuple[Any, Any]]) -> None:
-    if not points:
+    """The running total of actual costs; nothing at all while nothing has cost money."""
+    if not any(cost for _, cost in points):
         return
     running, xs, ys = ZERO, [], []
     for when, cost in points:
@@ -215,6 +266,80 @@ def spend_chart(points: list[tuple[Any, Any]]) -> None:
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name="spent"))
     fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Spend over time (USD)")
     st.plotly_chart(fig, width="stretch")
+
+
+def episode_actions(novela: Novela, episode: int) -> None:
+    """The episode's actions in one row that wraps on a narrow screen (labels are never cut off)."""
+    db = get_runtime().db
+    rest = actions.targets_rest_of_episode(db, novela.id, episode)
+    failed = actions.targets_retry_failed(db, novela.id, episode)
+    with st.container(horizontal=True):
+        agent = st.button("Agents: next scene", icon=":material/auto_awesome:", disabled=not rest,
+                          help="The agents write and check the next scene; you confirm its price.")  # fmt: skip
+        one = st.button("Next scene", icon=":material/play_arrow:", disabled=not rest)
+        many = st.button(f"Rest of episode ({len(rest)})", icon=":material/fast_forward:", disabled=not rest,
+                         help="Every scene still to make, canceled ones included.")  # fmt: skip
+        retry = st.button(f"Retry failed ({len(failed)})", icon=":material/replay:", disabled=not failed,
+                          help="A new take of every scene whose latest take failed or was canceled.")  # fmt: skip
+        _assemble_control(novela, episode, len(rest))
+    if agent:
+        run_flow(lambda team: flows.next_scene(team, novela.id))
+    if one:
+        spend.ask(rest[:1], f"Generate the next scene of episode {episode}")
+    if many:
+        spend.ask(rest, f"Generate the remaining {len(rest)} scene(s) of episode {episode}")
+    if retry:
+        spend.ask(failed, f"Retry {len(failed)} failed or canceled scene(s) of episode {episode} as new takes")
+
+
+def _assemble_control(novela: Novela, episode: int, to_make: int) -> None:
+    """Assemble the episode; the user says what to do with scenes that have no finished take yet."""
+    key = f"{novela.id}_{episode}"
+    with st.popover("Assemble episode", icon=":material/movie_edit:"):
+        missing = st.radio("Scenes with no finished take", list(MISSING_LABELS), format_func=MISSING_LABELS.get,
+                           key=f"missing_{key}")  # fmt: skip
+        crossfade = st.toggle("Short crossfade between scenes", key=f"crossfade_{key}")
+        go = st.button("Assemble", type="primary", icon=":material/movie_edit:", key=f"assemble_{key}")
+    if go:
+        then = f" “Rest of episode ({to_make})” makes them." if to_make else ""
+        sound.assemble(novela.id, episode, missing, CROSSFADE_S if crossfade else 0.0, hint=then)
+
+
+def whole_episode(novela: Novela, episode: int) -> None:
+    """The assembled episode, to play on the board with its subtitles."""
+    runtime = get_runtime()
+    files = scenes.assembled(runtime.db, novela.id, episode)
+    if files is None:
+        return
+    cut = files.item
+    length = f" ({cut.duration_seconds:.0f} s)" if cut.duration_seconds else ""
+    with st.expander(f"Play the whole episode {episode}{length}", icon=":material/smart_display:", expanded=True):
+        try:
+            vtt = runtime.storage.get_bytes(files.vtt_key).decode("utf-8") if files.vtt_key else None
+            st.video(runtime.storage.playback_source(cut.s3_key), subtitles={"Subtitles": vtt} if vtt else None)
+        except StorageError as exc:
+            st.warning(f"The assembled episode cannot be played ({said(exc)}); assemble it again.")
+        st.caption(plain(cut.description))
+
+
+def restart_notice(novela: Novela) -> frozenset[int]:
+    """Say that the studio restarted and which takes, in flight before, it is resuming; return their ids."""
+    runtime = get_runtime()
+    started = server_started()
+    with runtime.db.session() as session:
+        resumed = video_repo.in_flight_since_before(session, novela.id, [str(s) for s in ACTIVE], started)
+    if not resumed:
+        return frozenset()
+    names = ", ".join(
+        f"E{t.episode_number} S{t.scene_number} take {t.take} ({LABELS[JobStatus(t.status)].lower()})" for t in resumed
+    )
+    who = "is resuming" if runtime.worker_running else "will resume (once a worker runs: `make worker`)"
+    st.info(
+        f"The studio restarted at {started:%H:%M} UTC and {who} the takes that were in flight: {names}. "
+        "Nothing is submitted or charged twice.",
+        icon=":material/restart_alt:",
+    )
+    return frozenset(t.id for t in resumed)
 
 
 def manage(novela: Novela) -> None:
@@ -238,7 +363,7 @@ def _try(action: Callable[[], object], done: str) -> str:
     try:
         action()
     except (NovelaInvalid, service.IllegalNovelaStatus, NovelaNotFound) as exc:
-        return str(exc)
+        return said(exc)
     return done
 
 
@@ -266,7 +391,7 @@ def _confirm_delete(novela: Novela) -> None:
         try:
             service.delete_novela(runtime.db, novela.id, choice, runtime.storage)
         except (service.NovelaBusy, StorageError) as exc:
-            st.error(str(exc))
+            st.error(said(exc))
             return
         dialogs.forget(DELETE_NOVELA)
         changed()

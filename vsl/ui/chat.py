@@ -25,7 +25,7 @@ from vsl.ui.agents import (
 )
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 SESSION = "_vsl_chat_session"
 
@@ -65,7 +65,7 @@ def current_session(team: Team) -> str:
             try:
                 flows.attach_failure(team, session_id, int(video))
             except TakeNotFound as exc:
-                st.warning(str(exc))
+                st.warning(said(exc))
                 session_id = uuid.uuid4().hex
         _switch_to(session_id)
     wanted = st.query_params.get("session")

@@ -12,11 +12,11 @@ from vsl.agents import flows
 from vsl.agents.flows import NovelaDraft
 from vsl.catalog import get_catalog
 from vsl.money import usd
-from vsl.novelas import validation
+from vsl.novelas import limits, validation
 from vsl.novelas.validation import NovelaInvalid
 from vsl.ui.agents import AGENT_ERRORS, mode_note, show_agent_error, team_or_stop
 from vsl.ui.runtime import changed
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import count_input, plain
 
 DRAFT = "_vsl_agent_draft"
 
@@ -33,14 +33,13 @@ def render() -> None:
             key="draft_premise",
         )
         c1, c2 = st.columns(2)
-        episodes = c1.number_input(
-            "Episodes", 1, flows.MAX_DRAFT_EPISODES, flows.DEFAULT_EPISODES, key="draft_episodes"
-        )
-        scenes = c2.number_input(
-            "Scenes per episode", 1, flows.MAX_DRAFT_SCENES, flows.DEFAULT_SCENES, key="draft_scenes"
-        )
-        if st.form_submit_button("Draft with agents", icon=":material/auto_awesome:", type="primary"):
-            _draft(premise, int(episodes), int(scenes))
+        with c1:
+            episodes = count_input(limits.EPISODES, limits.DEFAULT_EPISODES, key="draft_episodes")
+        with c2:
+            scenes = count_input(limits.SCENES, limits.DEFAULT_SCENES, key="draft_scenes")
+        submitted = st.form_submit_button("Draft with agents", icon=":material/auto_awesome:", type="primary")
+        if submitted and not (limits.EPISODES.problem(episodes) or limits.SCENES.problem(scenes)):
+            _draft(premise, episodes, scenes)
     draft: NovelaDraft | None = st.session_state.get(DRAFT)
     if draft is not None:
         review(draft)

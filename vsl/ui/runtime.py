@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -20,7 +21,14 @@ def _runtime() -> Runtime:
 def get_runtime() -> Runtime:
     """One runtime (database, storage, providers, embedded worker) per server process."""
     _leave_legacy_pages_mode()
+    server_started()
     return _runtime()
+
+
+@st.cache_resource(show_spinner=False)
+def server_started() -> datetime:
+    """When this server process served its first page: takes reserved before it were resumed after a restart."""
+    return datetime.now(UTC)
 
 
 def _leave_legacy_pages_mode() -> None:

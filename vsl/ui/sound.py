@@ -13,11 +13,9 @@ from vsl.sound import scenes
 from vsl.sound.dialogue import NARRATOR, DialogueInvalid, DialogueLine, emotions, lines_of
 from vsl.sound.espeak import STAND_IN_LABEL
 from vsl.sound.render import SOUND_CHOICES
-from vsl.sound.subtitles import to_vtt
 from vsl.sound.voices import SYSTEM_VOICES, VoiceSettings, all_voices, check_voice, save_voice, voices_for
-from vsl.storage.base import StorageError
 from vsl.ui.runtime import changed, get_runtime
-from vsl.ui.widgets import plain
+from vsl.ui.widgets import plain, said
 
 SOUND_LABELS = {"both": "Model's sound + our voices", "model": "Model's sound only", "voices": "Our voices only"}
 _COLUMNS = ["speaker", "line", "emotion", "at_s"]
@@ -118,8 +116,10 @@ def _voice_row(novela_id: int, voice: VoiceSettings) -> None:
         st.rerun()
 
 
-def assemble(novela_id: int, episode: int, missing: MissingScenes = "stop", crossfade_s: float = 0.0) -> None:
-    """Assemble the episode with a progress bar; a failure says which scene and step."""
+def assemble(
+    novela_id: int, episode: int, missing: MissingScenes = "stop", crossfade_s: float = 0.0, hint: str = ""
+) -> None:
+    """Assemble the episode with a progress bar; a failure says which scene and step (`hint`: what to do then)."""
     runtime = get_runtime()
     bar = st.progress(0.0, text="Assembling the episode…")
     try:
@@ -134,26 +134,12 @@ def assemble(novela_id: int, episode: int, missing: MissingScenes = "stop", cros
         )
     except NotReady as exc:
         bar.empty()
-        st.warning(str(exc))
+        st.warning(said(exc) + hint)
         return
     except AssemblyFailed as exc:
         bar.empty()
-        st.error(f"{exc} Nothing was changed in the media library.")
+        st.error(f"{said(exc)} Nothing was changed in the media library.")
         return
     changed()
     bar.empty()
     st.success(f"Episode {episode} assembled ({item.duration_seconds} s) with subtitles; it is in the media library.")
-
-
-def episode_player(novela_id: int, episode: int) -> None:
-    """The episode's assembled cut, playing with its subtitles."""
-    runtime = get_runtime()
-    files = scenes.assembled(runtime.db, novela_id, episode)
-    if files is None:
-        return
-    st.subheader(f"Episode {episode}", anchor=False)
-    try:
-        vtt = runtime.storage.get_bytes(files.vtt_key).decode("utf-8") if files.vtt_key else to_vtt([])
-        st.video(runtime.storage.playback_source(files.item.s3_key), subtitles={"Subtitles": vtt})
-    except StorageError as exc:
-        st.warning(f"The episode's files are gone: {exc}")

@@ -14,6 +14,7 @@ from vsl.jobs.budget import BudgetExceeded
 from vsl.money import usd
 from vsl.novelas.service import NovelaNotFound
 from vsl.ui.runtime import changed, get_runtime
+from vsl.ui.widgets import said
 
 PENDING = "_vsl_pending_quote"
 
@@ -24,7 +25,7 @@ def ask(targets: list[Target], title: str) -> None:
     try:
         st.session_state[PENDING] = (title, actions.quote(runtime.db, runtime.registry, targets))
     except (NothingToDo, NovelaNotFound) as exc:
-        st.warning(str(exc))
+        st.warning(said(exc))
         return
     st.rerun()  # a full rerun, also from inside a fragment, so show_pending() opens the dialog
 
@@ -66,7 +67,7 @@ def _confirm(quote: actions.Quote) -> None:
     try:
         ids = actions.confirm(runtime.db, runtime.registry, quote)
     except (BudgetExceeded, NothingToDo, NovelaNotFound) as exc:
-        st.error(str(exc))
+        st.error(said(exc))
         return
     _forget()
     changed()

@@ -12,6 +12,7 @@ from vsl.catalog.pricing import price_per_second
 from vsl.config import Settings
 from vsl.jobs.states import LABELS, JobStatus
 from vsl.money import usd
+from vsl.novelas.limits import Limit
 
 STATUS_COLOURS = {
     "planned": "gray",
@@ -26,6 +27,18 @@ STATUS_COLOURS = {
     "unknown": "violet",
     "needs_attention": "violet",
 }
+
+
+_SERVER_PATH = re.compile(r"(?<![\w:/.~])(?:/[\w.+@-]+){2,}/?")  # an absolute path on the server, not a URL
+
+
+def said(message: object) -> str:
+    """A message (or exception) as a page may show it: a server file path becomes its file name alone.
+
+    Storage, ffmpeg and OS errors name files by their full path; where the studio's files live is nothing a page
+    shows (the logs keep the whole message).
+    """
+    return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(message))
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -71,3 +84,15 @@ def model_card(spec: ModelSpec, *, key: str, selected: bool) -> bool:
 def errors_list(errors: Iterable[str]) -> None:
     for message in errors:
         st.error(message, icon=":material/warning:")
+
+
+def count_input(limit: Limit, value: int, *, key: str | None = None) -> int:
+    """A box for a whole number that takes any value and says in one sentence when it is outside `limit`.
+
+    Streamlit's own min/max only outline a wrong value in red (or keep it in the box unused), without words.
+    """
+    number = int(st.number_input(limit.label, value=int(value), step=1, key=key))
+    problem = limit.problem(number)
+    if problem:
+        st.error(problem, icon=":material/warning:")
+    return number

@@ -11,11 +11,11 @@ import streamlit as st
 from vsl.catalog import aspect_ratio_choices, duration_choices, get_catalog, resolution_choices
 from vsl.catalog.pricing import PlanInput, estimate_plan
 from vsl.money import usd
-from vsl.novelas import validation
+from vsl.novelas import limits, validation
 from vsl.novelas.references import BadReferenceImage, store_reference_image
 from vsl.novelas.validation import GENRES, Character, NovelaInput, NovelaInvalid
 from vsl.ui.runtime import get_runtime
-from vsl.ui.widgets import model_card, plain
+from vsl.ui.widgets import count_input, model_card, plain, said
 
 STEPS = [
     "Basic info",
@@ -48,8 +48,8 @@ def state() -> dict[str, Any]:
             "resolution": "720p",
             "aspect_ratio": "16:9",
             "generate_audio": True,
-            "episodes": 3,
-            "scenes": 4,
+            "episodes": limits.DEFAULT_EPISODES,
+            "scenes": limits.DEFAULT_SCENES,
             "budget_text": "",
             "seed": 424242,
             "characters": [],
@@ -151,8 +151,10 @@ def _choice(label: str, options: list[Any], value: Any) -> Any:
 
 def episodes(w: dict[str, Any], errors: dict[str, str]) -> None:
     c1, c2 = st.columns(2)
-    w["episodes"] = c1.number_input("Episodes", 1, validation.MAX_EPISODES, int(w["episodes"]))
-    w["scenes"] = c2.number_input("Scenes per episode", 1, validation.MAX_SCENES, int(w["scenes"]))
+    with c1:
+        w["episodes"] = count_input(limits.EPISODES, w["episodes"])
+    with c2:
+        w["scenes"] = count_input(limits.SCENES, w["scenes"])
     w["budget_text"] = st.text_input("Budget in USD (empty = no budget)", w["budget_text"], placeholder="250")
     _inline(errors, "budget")
     c3, c4 = st.columns([3, 1])
@@ -189,7 +191,7 @@ def _add_character(w: dict[str, Any], name: str, description: str, url: str, upl
         try:
             url = store_reference_image(get_runtime().storage, upload.name, upload.getvalue())
         except BadReferenceImage as exc:
-            st.error(str(exc))
+            st.error(said(exc))
             return
     w["characters"].append({"name": name, "description": description, "image_url": url.strip()})
     st.rerun()
