@@ -35,7 +35,7 @@ class Limit:
 
 
 EPISODES = Limit("Episodes", "episode", "episodes", 1, 30)
-SCENES = Limit("Scenes per episode", "scene per episode", "scenes per episode", 1, 12)
+SCENES = Limit("Scenes per episode", "scene per episode", "scenes per episode", 1, 30)
 TAKES = Limit("Takes per scene", "take per scene", "takes per scene", 1, 10)
 DEFAULT_EPISODES = 3
 DEFAULT_SCENES = 4
