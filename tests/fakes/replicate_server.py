@@ -118,7 +118,7 @@ class FakeReplicateServer(FakeJobServer):
     def route_api(self, request: RecordedRequest) -> Reply:
         if request.header("Authorization") != f"Bearer {self.token}":
             return problem(401, "Unauthenticated", "You did not pass a valid authentication token")
-        match request.method, request.path.split("/")[1:]:
+        match request.method, urlsplit(request.path).path.split("/")[1:]:
             case "POST", ["v1", "models", owner, name, "predictions"]:
                 return self._create(request.body, f"{owner}/{name}", version=None)
             case "POST", ["v1", "predictions"]:
