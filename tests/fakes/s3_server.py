@@ -128,21 +128,6 @@ class _HiddenKeysHandler(BaseHTTPRequestHandler):
     server: _HiddenKeysServer
     protocol_version = "HTTP/1.1"
 
-    def do_HEAD(self) -> None:
-        self._forward()
-
-    def do_GET(self) -> None:
-        self._forward()
-
-    def do_PUT(self) -> None:
-        self._forward()
-
-    def do_POST(self) -> None:
-        self._forward()
-
-    def do_DELETE(self) -> None:
-        self._forward()
-
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
@@ -169,6 +154,8 @@ class _HiddenKeysHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    do_HEAD = do_GET = do_PUT = do_POST = do_DELETE = _forward
 
 
 ACCESS_DENIED = (

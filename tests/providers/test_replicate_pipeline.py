@@ -8,26 +8,13 @@ from decimal import Decimal
 
 from tests.fakes.http_server import FAILED, Plan
 from tests.jobs.test_pipeline_local import confirm_all, fake_output_mp4, in_status, novela, run_until, take
-from tests.jobs.test_pipeline_replicate import SVD_GPU_RATE, Stack, replicate_stack  # noqa: F401 (fixture)
+from tests.jobs.test_pipeline_replicate import SVD_GPU_RATE, Stack, replicate_stack, svd_novela  # noqa: F401
 from vsl.jobs import actions
-from vsl.novelas import service
-from vsl.novelas.validation import NovelaInput
-
-
-def svd_novela(s: Stack) -> int:
-    data = NovelaInput(
-        title="Stills",
-        default_model_id="stable-video-diffusion",
-        default_duration=2,
-        default_resolution="576p",
-        extra_params={"input_image": "https://example.com/still.png"},
-    )
-    return service.create(s.db, data).id
 
 
 def test_a_failed_gpu_run_is_charged_its_predict_time(replicate_stack: Callable[[Plan], Stack]) -> None:  # noqa: F811
     s = replicate_stack(Plan(polls=2, outcome=FAILED, predict_time=20.0))
-    novela_id = svd_novela(s)
+    novela_id = svd_novela(s.db)
 
     (row,) = run_until(s.worker, s.db, confirm_all(s.db, s.registry, novela_id))
 
@@ -39,7 +26,7 @@ def test_a_gpu_run_canceled_while_running_is_charged_what_it_used(
     replicate_stack: Callable[[Plan], Stack],  # noqa: F811
 ) -> None:
     s = replicate_stack(Plan(polls=None, predict_time=7.5))
-    novela_id = svd_novela(s)
+    novela_id = svd_novela(s.db)
     ids = confirm_all(s.db, s.registry, novela_id)
     run_until(s.worker, s.db, ids, in_status("running"))
 
@@ -53,7 +40,7 @@ def test_a_gpu_run_canceled_while_running_is_charged_what_it_used(
 
 def test_a_removed_output_is_named_on_the_take(replicate_stack: Callable[[Plan], Stack]) -> None:  # noqa: F811
     s = replicate_stack(Plan(polls=1, output=fake_output_mp4()))
-    novela_id = svd_novela(s)
+    novela_id = svd_novela(s.db)
     ids = confirm_all(s.db, s.registry, novela_id)
     run_until(s.worker, s.db, ids, in_status("running", "queued"))
     for job in s.fake.jobs:
