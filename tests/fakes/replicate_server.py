@@ -150,7 +150,7 @@ class FakeReplicateServer(FakeJobServer):
         """One page of the account's predictions, newest first; `next` is the URL of the following page."""
         cursor = parse_qs(urlsplit(path).query).get("cursor", ["0"])[0]
         start = int(cursor) if cursor.isdigit() else 0
-        newest_first = sorted(self.jobs, key=lambda job: job.created_at, reverse=True)
+        newest_first = sorted(self.jobs, key=lambda job: (job.created_at, job.id), reverse=True)
         page = newest_first[start : start + self.page_size]
         more = start + self.page_size < len(newest_first)
         return Reply(
