@@ -118,7 +118,7 @@ class FakeReplicateServer(FakeJobServer):
     def route_api(self, request: RecordedRequest) -> Reply:
         if request.header("Authorization") != f"Bearer {self.token}":
             return problem(401, "Unauthenticated", "You did not pass a valid authentication token")
-        match request.method, request.path.split("/")[1:]:
+        match request.method, urlsplit(request.path).path.split("/")[1:]:
             case "POST", ["v1", "models", owner, name, "predictions"]:
                 return self._create(request.body, f"{owner}/{name}", version=None)
             case "POST", ["v1", "predictions"]:
@@ -150,7 +150,7 @@ class FakeReplicateServer(FakeJobServer):
         """One page of the account's predictions, newest first; `next` is the URL of the following page."""
         cursor = parse_qs(urlsplit(path).query).get("cursor", ["0"])[0]
         start = int(cursor) if cursor.isdigit() else 0
-        newest_first = sorted(self.jobs, key=lambda job: job.created_at, reverse=True)
+        newest_first = sorted(self.jobs, key=lambda job: (job.created_at, job.id), reverse=True)
         page = newest_first[start : start + self.page_size]
         more = start + self.page_size < len(newest_first)
         return Reply(

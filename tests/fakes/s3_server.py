@@ -11,12 +11,16 @@ works and nothing leaks afterwards. The helpers below work without pytest too.
 
 from __future__ import annotations
 
+import http.client
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -116,3 +120,73 @@ def moto_server() -> Iterator[S3Server]:
 def fresh_bucket(moto_server: S3Server) -> Iterator[S3Bucket]:
     with fake_aws_credentials(), s3_bucket(moto_server) as bucket:
         yield bucket
+
+
+class _HiddenKeysHandler(BaseHTTPRequestHandler):
+    """Forward to moto; answer a missing object's 404 with S3's 403, as for credentials without s3:ListBucket."""
+
+    server: _HiddenKeysServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        upstream = http.client.HTTPConnection(self.server.upstream_host, self.server.upstream_port, timeout=30)
+        try:
+            upstream.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+            answer = upstream.getresponse()
+            status, headers, payload = answer.status, answer.getheaders(), answer.read()
+        finally:
+            upstream.close()
+        is_object = self.command in {"GET", "HEAD"} and urlsplit(self.path).path.strip("/").count("/") >= 1
+        if status == 404 and is_object:
+            self.server.hidden.append(self.path)
+            status, payload = 403, ACCESS_DENIED
+            headers = [("Content-Type", "application/xml")]
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in {"content-length", "transfer-encoding", "connection", "server", "date"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_HEAD = do_GET = do_PUT = do_POST = do_DELETE = _forward
+
+
+ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>'
+    b"<RequestId>FAKE</RequestId></Error>"
+)
+
+
+class _HiddenKeysServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(("127.0.0.1", 0), _HiddenKeysHandler)
+        parts = urlsplit(upstream)
+        self.upstream_host, self.upstream_port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.hidden: list[str] = []  # the paths whose 404 was answered as 403
+
+
+@contextmanager
+def without_list_bucket(server: S3Server) -> Iterator[tuple[S3Server, list[str]]]:
+    """An S3 endpoint in front of `server` that behaves as S3 does for credentials lacking s3:ListBucket:
+    HeadObject and GetObject on a missing key answer 403 AccessDenied, not 404 (moto itself does not model the
+    permission, so this proxy applies S3's documented rule to moto's real answers). Yields the endpoint and
+    the list of paths it answered 403 for."""
+    proxy = _HiddenKeysServer(server.endpoint_url)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = proxy.server_address[:2]
+        yield S3Server(endpoint_url=f"http://{host}:{port}"), proxy.hidden
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(timeout=5)

@@ -51,6 +51,18 @@ class Stack:
     worker: Worker
 
 
+def svd_novela(db: Database) -> int:
+    """A one-scene novela on Stable Video Diffusion (GPU-time billed), from a still image."""
+    data = NovelaInput(
+        title="Stills",
+        default_model_id="stable-video-diffusion",
+        default_duration=2,
+        default_resolution="576p",
+        extra_params={"input_image": "https://example.com/still.png"},
+    )
+    return service.create(db, data).id
+
+
 @pytest.fixture
 def replicate_stack(sqlite_db: Database, tmp_path: Path) -> Iterator[Callable[[Plan], Stack]]:
     """`start(plan)` builds the stack; everything stops after the test."""
@@ -99,14 +111,7 @@ def test_gpu_billed_model_is_charged_its_predict_time(
     replicate_stack: Callable[[Plan], Stack],
 ) -> None:
     s = replicate_stack(Plan(polls=2, output=fake_output_mp4(), predict_time=42.5))
-    data = NovelaInput(
-        title="Stills",
-        default_model_id="stable-video-diffusion",
-        default_duration=2,
-        default_resolution="576p",
-        extra_params={"input_image": "https://example.com/still.png"},
-    )
-    novela_id = service.create(s.db, data).id
+    novela_id = svd_novela(s.db)
     quote = actions.quote(s.db, s.registry, actions.targets_rest_of_episode(s.db, novela_id, 1))
     assert quote.total == SVD_ESTIMATE
 

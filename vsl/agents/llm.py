@@ -4,6 +4,9 @@ Prompt caching (OpenAI's): an agent's system prompt goes unchanged in `instructi
 variable content goes last in `input`, so the long prefix is billed at the cached rate; `prompt_cache_key`
 groups the calls of one agent on one novela. The response cache (ours, `llm_cache`) is another thing: an
 identical non-streaming request is answered from the database without any HTTP call.
+
+Each agent may think with its own model (`AgentProfile.model`, else the client's); every call is priced with its
+model's row of `vsl/catalog/gpt_models.json` (docs/adr/0002-gpt-model-family.md).
 """
 
 from __future__ import annotations
@@ -167,9 +170,7 @@ class LlmClient:
         try:
             base_model(model)
         except UnsupportedLlmModel as exc:
-            raise UnsupportedLlmModel(
-                f"{exc} Set OPENAI_MODEL to one of them (dated snapshots such as gpt-5-2025-08-07 also work)."
-            ) from None
+            raise UnsupportedLlmModel(f"{exc} Set OPENAI_MODEL to one of them.") from None
         if not api_key:
             raise ValueError("The GPT-5 client needs an OpenAI API key: set OPENAI_API_KEY, or use offline drafting.")
         self.model = model

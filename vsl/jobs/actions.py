@@ -23,7 +23,7 @@ from vsl.db.engine import Database
 from vsl.db.models import Novela, NovelaVideo, utcnow
 from vsl.jobs import budget, costs, transitions
 from vsl.jobs.states import AT_PROVIDER, HOLDS_MONEY, JobStatus
-from vsl.money import ZERO
+from vsl.money import ZERO, usd
 from vsl.novelas.service import NovelaNotFound, mark_in_progress
 from vsl.providers.base import ProviderConflict, ProviderError
 from vsl.providers.registry import ProviderRegistry
@@ -225,7 +225,7 @@ def _cancel_at_provider(
     db: Database, registry: ProviderRegistry, video_id: int, job_id: str | None, provider_name: str | None
 ) -> str:
     try:
-        registry.get(provider_name or "local").cancel(job_id or "")
+        snap = registry.get(provider_name or "local").cancel(job_id or "")
     except ProviderConflict:
         return "The provider says this job already finished; it will appear shortly."
     except ProviderError as exc:
@@ -235,8 +235,12 @@ def _cancel_at_provider(
         if video is None or JobStatus(video.status) not in AT_PROVIDER:
             return "The job changed state meanwhile; see its status."
         novela = novela_repo.get(session, video.novela_id, lock=True)
-        budget.release(novela, video)  # type: ignore[arg-type]
         video.next_poll_at = None
+        if snap.cost:  # it ran: GPU-time models bill the compute used (Replicate metrics.predict_time)
+            budget.settle(novela, video, snap.cost)  # type: ignore[arg-type]
+            transitions.move(session, video, "canceled", f"canceled at {provider_name}", snap.raw)
+            return f"Canceled at the provider after it ran; it charged {usd(snap.cost)} for the compute used."
+        budget.release(novela, video)  # type: ignore[arg-type]
         transitions.move(session, video, "canceled", f"canceled at {provider_name}")
     return "Canceled at the provider; its reservation went back to the budget."
 

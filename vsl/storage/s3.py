@@ -2,10 +2,16 @@
 
 Keys follow the same rules as the local folder (`check_key`); the prefix is added on the way in and removed on
 the way out, so callers never see it. Every boto3 failure becomes a StorageError whose message says what to fix.
+
+HeadObject on a missing key answers 403, not 404, when the credentials lack `s3:ListBucket`
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html): a 403 there means "absent or not visible
+to these credentials". `exists` reads it as absent (with a warning that says so), so existence checks and the
+deletes that follow them never crash on it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +35,8 @@ from vsl.storage.local import atomic_destination, check_key
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 DENIED = {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
+HIDDEN = {"403", "AccessDenied"}  # HeadObject's answer for a missing key without s3:ListBucket
+log = logging.getLogger(__name__)
 CREDENTIALS_HINT = (
     "check the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) "
     "and that their IAM policy allows this bucket"
@@ -84,10 +92,15 @@ class S3Storage:
         return path
 
     def exists(self, key: str) -> bool:
+        """Whether the object is there; a 403 on HeadObject counts as absent (absent or not visible to us)."""
         try:
             self.info(key)
         except StorageError as exc:
-            if isinstance(exc.__cause__, ClientError) and _code(exc.__cause__) in NOT_FOUND:
+            code = _code(exc.__cause__) if isinstance(exc.__cause__, ClientError) else ""
+            if code in HIDDEN:
+                log.warning("%s", exc)
+                return False
+            if code in NOT_FOUND:
                 return False
             raise
         return True
@@ -188,6 +201,11 @@ class S3Storage:
             return f"S3 bucket '{self.bucket}' was not found at {self._endpoint}; check S3_BUCKET and S3_ENDPOINT_URL."
         if code in NOT_FOUND:
             return f"The {target} was not found."
+        if code in HIDDEN and action == "inspect":
+            return (
+                f"The {target} is absent or not visible to these credentials: S3 answers 403 instead of 404 for a "
+                "missing key when they lack s3:ListBucket. Grant s3:ListBucket on the bucket to tell the two apart."
+            )
         if code in DENIED:
             return f"S3 refused to {action} {target} ({code}); {CREDENTIALS_HINT}."
         return f"S3 failed to {action} {target}: {code} ({exc})."
