@@ -12,7 +12,12 @@ Measured:
   p50 / p95 / max (goal p95 <= 2 s), for all jobs and for each half;
 - submit time, total time, polls per job and the poll rate the worker sustained.
 
-    python -m bench.worker_bench [--jobs 1000] [--limit-s 150]
+Beside it, the chaos run of issue 13 (`tests/jobs/chaos.py`) on SQLite and on PostgreSQL (when a server can be
+had): 30 paid takes through two worker processes SIGKILLed four times, against a fake Lambda sending 5xx, 429,
+bodies that are not JSON, hangs and content-policy failures; reported are what was left for a person, double
+charges, dangling reservations, media rows per completed take, resubmissions and the faults sent.
+
+    python -m bench.worker_bench [--jobs 1000] [--limit-s 150] [--no-chaos]
 """
 
 from __future__ import annotations
@@ -312,14 +317,65 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+# ── chaos, beside it ─────────────────────────────────────────────────────────────────────────────────────
+def _chaos_on(db: Database) -> dict[str, Any]:
+    from tests.jobs.chaos import run_chaos
+
+    with tempfile.TemporaryDirectory(prefix="vsl-chaos-") as tmp:
+        migrate.upgrade(db)
+        report = run_chaos(db, Path(tmp))
+        db.dispose()
+    result = report.as_dict()
+    result["passed"] = {"clean": report.clean, "nothing_for_a_person": not report.needs_attention}
+    return result
+
+
+def chaos() -> dict[str, Any]:
+    """The chaos run on SQLite and, when a PostgreSQL server can be had, on PostgreSQL."""
+    from tests import pg
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="vsl-chaos-db-") as tmp:
+        results["sqlite"] = _chaos_on(Database(f"sqlite:///{tmp}/chaos.db", schema="vsl_frontend"))
+    try:
+        with pg.server_url() as admin, pg.throwaway_database(admin) as url:
+            results["postgresql"] = _chaos_on(Database(url, schema="vsl_frontend"))
+    except Exception as exc:  # no server and no binaries: say so rather than fail the whole benchmark
+        results["postgresql"] = {"skipped": str(exc)}
+    return results
+
+
+def chaos_summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = []
+    for database, r in results.items():
+        if "skipped" in r:
+            rows.append((database, "skipped", r["skipped"][:60]))
+            continue
+        verdict = "pass" if r["clean"] else "MISS"
+        rows += [
+            (f"{database}: takes, kills, seconds", f"{r['takes']}, {r['kills']}, {r['seconds']}", verdict),
+            (f"  {database}: statuses", ", ".join(f"{k} {v}" for k, v in sorted(r["statuses"].items())), ""),
+            (f"  {database}: needing a person", str(len(r["needs_attention"])), "(goal 0 unless unknowable)"),
+            (f"  {database}: double charges, dangling $", f"{r['double_charges']}, {r['dangling_reservation']}", ""),
+            (f"  {database}: resubmitted by itself", str(r["resubmitted"]), ""),
+            (f"  {database}: faults sent", str(sum(r["faults_sent"].values())), ""),
+        ]
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.worker_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--limit-s", type=float, default=150.0, help="stop waiting for the jobs after this long")
+    parser.add_argument("--no-chaos", action="store_true", help="skip the chaos run")
     args = parser.parse_args(argv)
     result = run(args.jobs, args.limit_s)
+    if not args.no_chaos:
+        result["chaos"] = chaos()
     path = write_result("worker", result)
     print_table("worker: 1,000 in-flight jobs against the fake Lambda (SQLite)", summary(result))
+    if "chaos" in result:
+        print_table("chaos: faulty fake Lambda, two workers SIGKILLed four times", chaos_summary(result["chaos"]))
     print(f"results: {path}")
 
 

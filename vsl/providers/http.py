@@ -37,6 +37,7 @@ from vsl.providers.base import (
 SUBMIT, STATUS, CANCEL = "submit", "status", "cancel"
 REDACTED = "[redacted]"
 EXCERPT_CHARS = 300
+POOL_CONNECTIONS = 64  # keep-alive connections per host: more than the worker threads that may call at once
 _MESSAGE_KEYS = ("message", "detail", "error", "title")
 _CODE_KEYS = ("error", "title", "code")
 _RESETS_IN = re.compile(r"resets in ~?\s*(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
@@ -58,6 +59,16 @@ _BY_STATUS: dict[int, tuple[type[ProviderError], str]] = {
 }
 _UNEXPECTED = (ProviderError, "Unexpected answer: {msg}. Check the provider account and the settings.")
 log = logging.getLogger(__name__)
+
+
+def pooled_session(connections: int = POOL_CONNECTIONS) -> requests.Session:
+    """A session keeping up to `connections` keep-alive connections per host, so that every worker thread reuses
+    its own (requests' default keeps 10 and opens a new connection for each call beyond them)."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=connections)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ class JsonApi:
         self._secrets = [re.compile(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])") for s in secrets if s]
         self._credential = credential  # the setting a user fixes when the credentials are refused
         self._policy = policy
-        self._session = session or requests.Session()
+        self._session = session or pooled_session()
         self._sleep = sleep
 
     def submit(self, path: str, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
