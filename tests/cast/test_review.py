@@ -13,6 +13,7 @@ from tests.cast.conftest import add_cast, png
 from tests.fakes.openai_server import FakeOpenAI, json_reply, text_reply
 from tests.jobs.conftest import make_novela
 from tests.jobs.test_pipeline_local import LocalStack, run_until
+from vsl.agents import continuity
 from vsl.agents.llm import LlmClient
 from vsl.cast import review, service
 from vsl.db import video_repo
@@ -58,7 +59,7 @@ def test_gpt5_gets_three_frames_and_the_references_and_its_cost_is_in_the_ledger
     video_id = _finished_take(db, local_stack)
     openai.enqueue(json_reply(VERDICT))
 
-    result = review.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
+    result = continuity.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
 
     (body,) = openai.bodies
     parts = body["input"][0]["content"]
@@ -78,7 +79,7 @@ def test_a_bad_answer_is_retried_once_then_the_review_failed_with_the_reason(
     video_id = _finished_take(db, local_stack)
     openai.enqueue(text_reply("I think she looks fine."), text_reply("Really, she is fine."))
 
-    result = review.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
+    result = continuity.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
 
     assert len(openai.bodies) == 2
     assert result.status == "failed" and "continuity_review" in (result.error or "")
@@ -91,7 +92,7 @@ def test_the_fake_refuses_an_image_that_is_not_a_url(openai: FakeOpenAI, sqlite_
 
     bad = [{"role": "user", "content": [{"type": "input_image", "image_url": "/tmp/x.png"}]}]
     with pytest.raises(LlmError, match="Invalid image URL"):
-        _client(sqlite_db, openai).text(review.PROFILE, bad, step="continuity_review")
+        _client(sqlite_db, openai).text(continuity.PROFILE, bad, step="continuity_review")
 
 
 def test_offline_review_is_a_labelled_histogram_measure(db: Database, local_stack: LocalStack) -> None:
