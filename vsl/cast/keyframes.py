@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from vsl.cast import frames
 from vsl.cast.repo import CAST_EPISODE
+from vsl.db import video_repo
+from vsl.db.engine import Database
 from vsl.db.models import Keyframe, NovelaVideo
 from vsl.storage.base import Storage
 
@@ -149,3 +151,11 @@ def chain_is_stale(session: Session, video: NovelaVideo) -> bool:
     before = previous_scene(session, video)
     chosen = chosen_take(session, video.novela_id, *before) if before else None
     return chosen is None or chosen.id != started_from
+
+
+def set_chain(db: Database, video_id: int, on: bool) -> None:
+    """Turn "continue from the previous scene" on or off for a planned take."""
+    with db.write() as session:
+        take = video_repo.get(session, video_id, lock=True)
+        if take is not None and take.status == "planned":
+            take.scene_details = {**take.scene_details, "chain": on}

@@ -22,7 +22,7 @@ from vsl.novelas.service import NovelaNotFound
 from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.storage.base import StorageError
-from vsl.ui import agents, dialogs, spend
+from vsl.ui import agents, cast_scenes, dialogs, spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, status_badge
 
@@ -69,6 +69,7 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo]) -> None:
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
         st.markdown(f"{status_badge(take.status)} take {take.take}/{len(takes)}")
+        cast_scenes.cast_line(take)  # who is in it, its keyframe, chaining (issue 9)
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {PROVIDER_LABELS.get(take.provider or '', '')}")
         _media(take)
