@@ -53,8 +53,10 @@ def previous_scene(session: Session, video: NovelaVideo) -> tuple[int, int] | No
     return (video.episode_number - 1, last) if last and video.episode_number - 1 > CAST_EPISODE else None
 
 
-def keyframe(session: Session, novela_id: int, episode: int, scene: int, position: str) -> Keyframe | None:
-    """The scene's latest approved generated or uploaded keyframe at `position`."""
+def keyframe(
+    session: Session, novela_id: int, episode: int, scene: int, position: str, *, approved: bool = True
+) -> Keyframe | None:
+    """The scene's latest generated or uploaded keyframe at `position` that has an image, approved or not."""
     return session.scalars(
         select(Keyframe)
         .where(
@@ -63,7 +65,7 @@ def keyframe(session: Session, novela_id: int, episode: int, scene: int, positio
             Keyframe.scene_number == scene,
             Keyframe.position == position,
             Keyframe.source != "chained",
-            Keyframe.approved.is_(True),
+            Keyframe.approved.is_(approved),
             Keyframe.ref.is_not(None),
         )
         .order_by(Keyframe.id.desc())

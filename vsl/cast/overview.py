@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vsl.cast import repo
 from vsl.cast.keyframes import chain_is_stale, keyframe
@@ -44,22 +45,11 @@ def assets(db: Database, novela_id: int) -> list[AssetView]:
         ]
 
 
-def _pending(session, take: NovelaVideo) -> Keyframe | None:
-    return session.scalars(
-        select(Keyframe)
-        .where(
-            Keyframe.novela_id == take.novela_id,
-            Keyframe.episode_number == take.episode_number,
-            Keyframe.scene_number == take.scene_number,
-            Keyframe.source == "generated",
-            Keyframe.approved.is_(False),
-            Keyframe.ref.is_not(None),
-        )
-        .order_by(Keyframe.id.desc())
-    ).first()
+def _where(take: NovelaVideo) -> tuple[int, int, int]:
+    return take.novela_id, take.episode_number, take.scene_number
 
 
-def latest_review(session, video_id: int) -> Review | None:
+def latest_review(session: Session, video_id: int) -> Review | None:
     return session.scalars(select(Review).where(Review.video_id == video_id).order_by(Review.id.desc())).first()
 
 
@@ -68,8 +58,8 @@ def scene(db: Database, take: NovelaVideo) -> SceneView:
         return SceneView(
             take=take,
             cast=[m.asset.name for m in scene_cast(session, take)],
-            start_frame=keyframe(session, take.novela_id, take.episode_number, take.scene_number, "start"),
-            pending_frame=_pending(session, take),
+            start_frame=keyframe(session, *_where(take), "start"),
+            pending_frame=keyframe(session, *_where(take), "start", approved=False),
             chained=bool(take.scene_details.get("chain") or take.scene_details.get("chained_from")),
             stale=chain_is_stale(session, take),
             review=latest_review(session, take.id),
