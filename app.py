@@ -17,6 +17,7 @@ pages = {
         st.Page("pages/home.py", title="Novelas", icon=":material/movie:", default=True),
         st.Page("pages/new_novela.py", title="New novela", icon=":material/auto_awesome:"),
         st.Page("pages/board.py", title="Processing board", icon=":material/view_module:"),
+        st.Page("pages/cast.py", title="Cast", icon=":material/groups:"),
         st.Page("pages/library.py", title="Media library", icon=":material/video_library:"),
     ],
     "Agents": [

@@ -22,8 +22,9 @@ BENCHMARKS = {
     "pages": "server rerun time of every page on the large data set",
     "browser": "Chromium time to each page's title",
     "memory": "server memory with a live board open (30 minutes)",
+    "cast": "last frame and review frames of an 8 s 720p take vs one plain ffmpeg decode",
 }
-DEFAULT = ["worker", "render", "pages", "browser"]
+DEFAULT = ["worker", "render", "pages", "browser", "cast"]
 
 
 def goals_met(result: Any) -> tuple[int, int]:

@@ -241,6 +241,21 @@ def _refusal(fake: FakeOpenAI, request: RecordedRequest, body: Body) -> Reply | 
     for item in items:
         if item.get("type") == "reasoning" and body.get("store") is False and not item.get("encrypted_content"):
             return _error(404, NOT_PERSISTED.format(id=item.get("id")), param="input")
+    return _bad_image(items)
+
+
+def _bad_image(items: list[Body]) -> Reply | None:
+    """The API's refusal of an `input_image` part without a data/https URL or file id, or with a bad detail."""
+    for i, item in enumerate(items):
+        content = item.get("content") if isinstance(item.get("content"), list) else []
+        for j, part in enumerate(content):
+            if part.get("type") != "input_image":
+                continue
+            url, param = str(part.get("image_url") or ""), f"input[{i}].content[{j}]"
+            if not (url.startswith(("data:image/", "https://")) or part.get("file_id")):
+                return _error(400, "Invalid image URL: expected a data URL or an https URL.", param=param)
+            if part.get("detail", "auto") not in ("low", "high", "auto"):
+                return _error(400, f"Invalid value for detail: {part.get('detail')!r}.", param=param)
     return None
 
 

@@ -35,7 +35,7 @@ from vsl.novelas import service
 from vsl.novelas.validation import NovelaInput
 from vsl.providers.registry import ProviderRegistry
 
-PROCESS_DEADLINE_S = 30.0
+PROCESS_DEADLINE_S = 60.0  # generous: other test runs share this 2-core machine
 WORKER_ENV = {
     "WORKER_LEASE_S": "2",  # a dead worker's claims become free again after 2 s
     "POLL_MIN_S": "0.1",

@@ -15,6 +15,8 @@ from vsl.agents import story
 from vsl.agents.bus import BusMessage
 from vsl.agents.llm import AgentProfile, LlmClient
 from vsl.agents.story import CharacterSheet, EpisodeOutline, StoryBible
+from vsl.cast import repo as cast_repo
+from vsl.cast.names import mention_names
 from vsl.catalog import duration_choices, get_catalog
 from vsl.db.engine import Database
 from vsl.novelas import service
@@ -205,6 +207,7 @@ class SceneBrief:
     feedback: str = ""
     diagnosis: str = ""
     remedy: str = ""  # the knowledge base's remedy when revising after a failure, e.g. "rewrite_prompt"
+    cast: tuple[str, ...] = ()  # asset names of the novela's cast: the prompt names them as @Name
 
     @property
     def beat(self) -> str:
@@ -237,6 +240,7 @@ class SceneBrief:
             "user_feedback": self.feedback,
             "failure_diagnosis": self.diagnosis,
             "remedy": self.remedy,
+            **({"cast_mentions": [f"@{name}" for name in self.cast]} if self.cast else {}),
         }
 
 
@@ -309,7 +313,7 @@ def tidy_scene(raw: dict[str, Any], brief: SceneBrief) -> dict[str, Any]:
     dialogue = [
         spoken_line(d).as_dict() for d in raw.get("dialogue") or [] if isinstance(d, dict) and _text(d.get("line"))
     ]
-    prompt = clip(_text(raw.get("prompt")), brief.model.prompt_max)
+    prompt = clip(mention_names(_text(raw.get("prompt")), list(brief.cast)), brief.model.prompt_max)
     return {
         "title": _text(raw.get("title"))[:200] or f"Episode {brief.episode}, scene {brief.scene}",
         "summary": _text(raw.get("summary")) or brief.beat or prompt[:160],
@@ -369,6 +373,11 @@ def season_bible(premise: str, season: dict[str, Any]) -> StoryBible:
         characters=[CharacterSheet.of(c) for c in season["characters"]],
         episodes=[EpisodeOutline.of(e) for e in season["episodes"]],
     )
+
+
+def _cast_names(db: Database, novela_id: int) -> tuple[str, ...]:
+    with db.session() as session:
+        return tuple(a.name for a in cast_repo.assets(session, novela_id))
 
 
 # -- the agent ----------------------------------------------------------------------------------------------
@@ -434,6 +443,7 @@ class ScriptWriter:
             feedback=str(content.get("feedback") or ""),
             diagnosis=str(content.get("diagnosis") or ""),
             remedy=str(content.get("remedy") or ""),
+            cast=_cast_names(self.db, novela_id),
         )
         scene = tidy_scene(self.drafter.write_scene(brief, ctx), brief)
         bible.remember(brief.episode, brief.scene, scene["summary"])

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from vsl.cast import frames
 from vsl.cast.repo import CAST_EPISODE
+from vsl.db import video_repo
+from vsl.db.engine import Database
 from vsl.db.models import Keyframe, NovelaVideo
 from vsl.storage.base import Storage
 
@@ -51,8 +53,10 @@ def previous_scene(session: Session, video: NovelaVideo) -> tuple[int, int] | No
     return (video.episode_number - 1, last) if last and video.episode_number - 1 > CAST_EPISODE else None
 
 
-def keyframe(session: Session, novela_id: int, episode: int, scene: int, position: str) -> Keyframe | None:
-    """The scene's latest approved generated or uploaded keyframe at `position`."""
+def keyframe(
+    session: Session, novela_id: int, episode: int, scene: int, position: str, *, approved: bool = True
+) -> Keyframe | None:
+    """The scene's latest generated or uploaded keyframe at `position` that has an image, approved or not."""
     return session.scalars(
         select(Keyframe)
         .where(
@@ -61,7 +65,7 @@ def keyframe(session: Session, novela_id: int, episode: int, scene: int, positio
             Keyframe.scene_number == scene,
             Keyframe.position == position,
             Keyframe.source != "chained",
-            Keyframe.approved.is_(True),
+            Keyframe.approved.is_(approved),
             Keyframe.ref.is_not(None),
         )
         .order_by(Keyframe.id.desc())
@@ -149,3 +153,11 @@ def chain_is_stale(session: Session, video: NovelaVideo) -> bool:
     before = previous_scene(session, video)
     chosen = chosen_take(session, video.novela_id, *before) if before else None
     return chosen is None or chosen.id != started_from
+
+
+def set_chain(db: Database, video_id: int, on: bool) -> None:
+    """Turn "continue from the previous scene" on or off for a planned take."""
+    with db.write() as session:
+        take = video_repo.get(session, video_id, lock=True)
+        if take is not None and take.status == "planned":
+            take.scene_details = {**take.scene_details, "chain": on}

@@ -74,3 +74,13 @@ def mentions(prompt: str) -> list[Mention]:
 def replace_mentions(prompt: str, words: dict[str, str]) -> str:
     """`prompt` with each `@Name` whose key is in `words` replaced by its words; unknown mentions stay."""
     return _MENTION.sub(lambda m: words.get(name_key(m.group(1)), m.group(0)), prompt or "")
+
+
+def mention_names(prompt: str, names: list[str]) -> str:
+    """`prompt` with each cast member's name written as `@Name` ("Dona Rosa" → "@Dona_Rosa"), longest first;
+    names already written as mentions stay as they are."""
+    text = prompt or ""
+    for name in sorted(names, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![@\w]){re.escape(spoken(name))}(?![\w])", re.IGNORECASE)
+        text = pattern.sub(f"@{name}", text)
+    return text

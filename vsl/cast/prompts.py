@@ -62,9 +62,14 @@ def first_frame_param(model_id: str) -> str | None:
     return next((p for p in FIRST_FRAME_PARAMS if spec.param(p)), None)
 
 
+def takes_first_frame(model_id: str) -> bool:
+    """Whether a model can start from a given frame (the local preview animates from one too)."""
+    return first_frame_param(model_id) is not None or get_catalog().get(model_id).provider == "local"
+
+
 def image_models() -> list[str]:
     """Video models that take a first frame."""
-    return [m.id for m in get_catalog().models("video") if first_frame_param(m.id)]
+    return [m.id for m in get_catalog().models("video") if takes_first_frame(m.id)]
 
 
 def cast_problems(session: Session, video: NovelaVideo, prompt: str, params: dict[str, Any]) -> list[str]:
@@ -85,7 +90,7 @@ def cast_problems(session: Session, video: NovelaVideo, prompt: str, params: dic
             chain_source(session, video)
         except ChainUnavailable as exc:
             problems.append(str(exc))
-    if frames_for(session, video) and not first_frame_param(video.model_id):
+    if frames_for(session, video) and not takes_first_frame(video.model_id):
         name = get_catalog().get(video.model_id).display_name
         problems.append(
             f"{name} takes no image, so this scene's keyframe or chained first frame cannot be used; "

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from vsl.cast import repo
 from vsl.cast.legacy import wizard_assets
-from vsl.cast.names import BadAsset, clean_kind, clean_look, clean_name, mentions, name_key, replace_mentions
+from vsl.cast.names import (
+    BadAsset,
+    clean_kind,
+    clean_look,
+    clean_name,
+    mention_names,
+    mentions,
+    name_key,
+    replace_mentions,
+)
 from vsl.cast.uploads import store_upload
 from vsl.db import novela_repo
 from vsl.db.engine import Database
@@ -175,4 +184,21 @@ def import_wizard_characters(db: Database, novela_id: int) -> int:
                     _add_image(session, asset.id, row.image, "wizard", None, None)
     except IntegrityError:  # another session imported them first
         return 0
+    adopt_mentions(db, novela_id)
     return len(rows)
+
+
+def adopt_mentions(db: Database, novela_id: int) -> int:
+    """Write the cast's names as `@Name` in every planned take's prompt (the draft wrote them as plain words);
+    returns how many prompts changed."""
+    changed = 0
+    with db.write() as session:
+        cast = [a.name for a in repo.assets(session, novela_id)]
+        for video in repo.scene_takes_of_novela(session, novela_id):
+            if (
+                video.status == "planned"
+                and (prompt := mention_names(video.script_prompt, cast)) != video.script_prompt
+            ):
+                video.script_prompt = prompt
+                changed += 1
+    return changed

@@ -25,7 +25,7 @@ from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.sound import scenes
 from vsl.storage.base import StorageError
-from vsl.ui import agents, dialogs, sound, spend
+from vsl.ui import agents, cast_scenes, dialogs, sound, spend
 from vsl.ui.runtime import changed, get_runtime, server_started
 from vsl.ui.widgets import plain, said, status_badge
 
@@ -79,6 +79,7 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo], resumed: fr
         take = _shown_take(scene, takes)
         badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
         st.markdown(f"{badge} take {take.take}/{len(takes)}")
+        cast_scenes.cast_line(take)  # who is in it, its keyframe, chaining (issue 9)
         if JobStatus(take.status) in ACTIVE:
             where = "resuming after the restart" if take.id in resumed else PROVIDER_LABELS.get(take.provider or "", "")
             st.progress(take.progress / 100, text=f"{take.progress}% · {where}")
