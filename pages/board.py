@@ -8,7 +8,7 @@ from vsl.agents import flows
 from vsl.db import video_repo
 from vsl.jobs import actions
 from vsl.novelas import service
-from vsl.ui import agents, board, sound, spend
+from vsl.ui import agents, board, sound, sound_export, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
@@ -70,5 +70,6 @@ spend.show_pending()
 board.scene_grid(novela, episode)
 sound.voices(novela_id)
 sound.episode_player(novela_id, episode)
+sound_export.export(novela_id, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -71,3 +71,7 @@ def test_assemble_from_the_board_and_play_the_episode_with_subtitles(app_env: Ru
     at = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Assemble episode")
     assert "Episode 1 assembled" in texts(at) and "with subtitles" in texts(at)
     assert any(s.value == "Episode 1" for s in at.subheader)
+    _click(at, "Export episode 1")
+    assert len(at.get("download_button")) == 5  # MP4, SRT, VTT, screenplay, shot list
+    _click(at, "Export the novela (zip)")
+    assert len(at.get("download_button")) == 1 and not at.warning

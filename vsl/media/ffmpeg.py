@@ -30,6 +30,7 @@ __all__ = [
     "Loudness",
     "MediaError",
     "MediaProbe",
+    "burn_subtitles",
     "chapters_metadata",
     "concat",
     "decode_problem",
@@ -464,3 +465,26 @@ def read_chapters(path: Path, *, timeout_s: float = 20.0) -> list[Chapter]:
     """The chapters `ffmpeg -i` lists for a file."""
     stderr = _run(["-i", _input(path)], action="read", path=path, timeout_s=timeout_s, check=False)
     return [Chapter(float(a), float(b), t.strip()) for a, b, t in _CHAPTER.findall(stderr)]
+
+
+def _filter_path(path: Path) -> str:
+    """A file name as a filtergraph option value (its \\, ' and : escaped)."""
+    return str(path).replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+
+
+def burn_subtitles(
+    video: Path, subtitles: Path, out: Path, *, fonts_dir: Path | None = None, timeout_s: float = 900.0
+) -> Path:
+    """Re-encode `video` with the SRT/WebVTT `subtitles` drawn into the picture (libass); the sound is copied."""
+    style = "force_style='FontName=DejaVu Sans,FontSize=22,Outline=2'"
+    fonts = f":fontsdir='{_filter_path(fonts_dir)}'" if fonts_dir else ""
+    graph = f"subtitles=filename='{_filter_path(subtitles)}'{fonts}:{style}"
+    with atomic_output(out) as tmp:
+        args = ["-i", _input(video), "-vf", graph, "-c:a", "copy", "-map_chapters", "0", "-preset", "veryfast"]
+        _run(
+            [*args, "-crf", "20", *_BROWSER_H264, str(tmp)],
+            action="burn subtitles into",
+            path=video,
+            timeout_s=timeout_s,
+        )
+    return out
