@@ -1,15 +1,13 @@
 """The sound journey in a real browser: a novela whose scenes have dialogue → render both scenes offline →
 assemble the episode → the finished episode plays on the board with its subtitles showing. The screenshot is
-`episode.png` (docs/screenshots with `make screenshots`)."""
+`episode.png` in test_journey's SHOTS folder (docs/screenshots with `make screenshots`)."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.browser import Browser, running_app
+from tests.e2e.test_journey import browser  # noqa: F401 (the module's Chromium page, saving to SHOTS)
 from vsl.config import load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
@@ -17,7 +15,6 @@ from vsl.novelas import service
 from vsl.novelas.validation import NovelaInput
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(os.environ.get("VSL_SCREENSHOTS") or Path(__file__).parent / "artifacts")
 DIALOGUE = {
     1: [{"speaker": "Isabel", "line": "The letter came tonight.", "emotion": "fearful", "at_s": None}],
     2: [{"speaker": "Rafael", "line": "Then we open it together.", "emotion": "calm", "at_s": 0.5}],
@@ -42,13 +39,6 @@ def app(tmp_path_factory: pytest.TempPathFactory):
         yield url, env
 
 
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with Browser(SHOTS) as b:
-        yield b
-
-
 def _spoken_novela(env: dict[str, str]) -> int:
     db = Database.from_settings(load_settings(env))
     migrate.upgrade(db)
@@ -69,7 +59,7 @@ def _spoken_novela(env: dict[str, str]) -> int:
     return novela.id
 
 
-def test_an_assembled_episode_plays_with_its_subtitles(app, browser: Browser) -> None:
+def test_an_assembled_episode_plays_with_its_subtitles(app, browser: Browser) -> None:  # noqa: F811
     url, env = app
     novela_id = _spoken_novela(env)
     browser.open(url + "/")  # the server's first request, as a person's would be
