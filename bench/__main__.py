@@ -23,8 +23,9 @@ BENCHMARKS = {
     "browser": "Chromium time to each page's title",
     "memory": "server memory with a live board open (30 minutes)",
     "cast": "last frame and review frames of an 8 s 720p take vs one plain ffmpeg decode",
+    "sound": "finished 10-scene 80 s 720p episode with voices vs ffmpeg re-encoding the same 80 s",
 }
-DEFAULT = ["worker", "render", "pages", "browser", "cast"]
+DEFAULT = ["worker", "render", "pages", "browser", "cast", "sound"]
 
 
 def goals_met(result: Any) -> tuple[int, int]:

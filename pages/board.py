@@ -6,7 +6,7 @@ import streamlit as st
 
 from vsl.db import video_repo
 from vsl.novelas import service
-from vsl.ui import agents, board, cost_warnings, sound, spend
+from vsl.ui import agents, board, cost_warnings, sound, sound_export, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
@@ -55,5 +55,6 @@ agents.show_proposal()
 spend.show_pending()
 board.scene_grid(novela, episode, resumed)
 sound.voices(novela_id)
+sound_export.export(novela_id, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -46,13 +46,15 @@ def _worker(_args: argparse.Namespace) -> None:
 
 
 def _demo(_args: argparse.Namespace) -> None:
-    from vsl.demo import create_demo
+    from vsl.demo import render_demo
     from vsl.runtime import build_runtime
 
     runtime = build_runtime(start_worker=False)
-    novela = create_demo(runtime)
-    print(f"Demo novela {novela.id} created: {novela.title}")
-    runtime.close()
+    try:
+        episode = render_demo(runtime)
+    finally:
+        runtime.close()
+    print(f"Demo novela {episode.novela_id} rendered: {episode.title} ({episode.duration_seconds} s), in the library.")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     down.add_argument("revision", nargs="?", default="base")
     down.set_defaults(fn=_downgrade)
     sub.add_parser("worker", help="run the job worker in this process").set_defaults(fn=_worker)
-    sub.add_parser("demo", help="create the sample novela").set_defaults(fn=_demo)
+    sub.add_parser("demo", help="create, render and assemble the sample novela").set_defaults(fn=_demo)
     args = parser.parse_args(argv)
     args.fn(args)
 

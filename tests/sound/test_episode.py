@@ -48,8 +48,8 @@ def _duration(path: Path) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def _novela_with_dialogue(db: Database, scenes: int = 3) -> int:
-    novela_id = make_novela(db, duration=SCENE_S, resolution="480p", scenes=scenes).id
+def _novela_with_dialogue(db: Database, scenes: int = 3, episodes: int = 1) -> int:
+    novela_id = make_novela(db, duration=SCENE_S, resolution="480p", scenes=scenes, episodes=episodes).id
     with db.write() as session:
         for take in session.query(NovelaVideo).filter_by(novela_id=novela_id):
             take.scene_details = with_lines(take.scene_details, DIALOGUE.get(take.scene_number, []))

@@ -73,3 +73,7 @@ def test_assemble_from_the_board_and_play_the_episode_with_subtitles(app_env: Ru
     (player,) = [e for e in at.expander if e.label.startswith("Play the whole episode 1")]
     (video,) = player.get("video")
     assert video.proto.subtitles  # the episode plays with its subtitle track
+    _click(at, "Export episode 1")
+    assert len(at.get("download_button")) == 5  # MP4, SRT, VTT, screenplay, shot list
+    _click(at, "Export the novela (zip)")
+    assert len(at.get("download_button")) == 1 and not at.warning

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
@@ -22,6 +21,7 @@ from vsl.db.models import EpisodeSubtitles, MediaItem, NovelaVideo
 from vsl.media.ffmpeg import probe
 from vsl.media.thumbnails import make_thumbnail
 from vsl.sound.dialogue import lines_of, speakers
+from vsl.sound.episodes import EpisodeCut, chosen_takes
 from vsl.sound.espeak import STAND_IN_LABEL
 from vsl.sound.render import SOUND_CHOICES, AssemblyFailed, EpisodeSpec, Progress, Rendered, SceneSource, render_episode
 from vsl.sound.scenes import scene_length
@@ -43,29 +43,6 @@ MissingScenes = Literal["stop", "skip", "placeholder"]
 
 class NotReady(ValueError):
     """Some scenes of the episode have no finished take yet."""
-
-
-@dataclass(frozen=True)
-class EpisodeCut:
-    scenes: list[NovelaVideo]  # one take per scene, in scene order
-    missing: list[int]  # scene numbers without a finished take
-    planned: dict[int, NovelaVideo] | None = None  # the newest take of every scene, finished or not
-
-
-def chosen_takes(session: Session, novela_id: int, episode: int, scenes_per_episode: int) -> EpisodeCut:
-    """The take marked `selected` for each scene, else its newest finished take."""
-    takes = video_repo.episode_takes(session, novela_id, episode)
-    chosen: dict[int, NovelaVideo] = {}
-    newest: dict[int, NovelaVideo] = {}
-    for take in takes:
-        newest[take.scene_number] = take
-        if take.status != "completed" or not take.s3_key:
-            continue
-        current = chosen.get(take.scene_number)
-        if current is None or take.selected or (not current.selected and take.take > current.take):
-            chosen[take.scene_number] = take
-    missing = [s for s in range(1, scenes_per_episode + 1) if s not in chosen]
-    return EpisodeCut([chosen[s] for s in sorted(chosen)], missing, newest)
 
 
 def select_take(db: Database, video_id: int) -> None:

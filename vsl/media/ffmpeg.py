@@ -28,16 +28,17 @@ from vsl.media import MediaError, atomic_output
 __all__ = [
     "Chapter",
     "Loudness",
+    "LoudnessTarget",
     "MediaError",
     "MediaProbe",
+    "burn_subtitles",
     "chapters_metadata",
     "concat",
     "decode_problem",
     "encode_frames",
     "extract_frame",
     "integrated_loudness",
-    "measure_loudness",
-    "normalize_loudness",
+    "parse_loudness",
     "probe",
     "read_chapters",
     "run",
@@ -378,48 +379,35 @@ class Loudness:
 _LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.DOTALL)
 
 
-def _loudnorm_target(integrated: float, true_peak: float, lra: float) -> str:
-    return f"loudnorm=I={integrated:g}:TP={true_peak:g}:LRA={lra:g}"
+@dataclass(frozen=True)
+class LoudnessTarget:
+    integrated: float = -16.0  # LUFS
+    true_peak: float = -1.5  # dBTP
+    lra: float = 11.0  # LU
+
+    def _base(self) -> str:
+        return f"loudnorm=I={self.integrated:g}:TP={self.true_peak:g}:LRA={self.lra:g}"
+
+    def first_pass(self) -> str:
+        """The `loudnorm` filter that measures (its JSON goes to stderr; read it with `parse_loudness`)."""
+        return self._base() + ":print_format=json"
+
+    def second_pass(self, measured: Loudness) -> str:
+        """The `loudnorm` filter that applies the target with the first pass's measurements, back at 48 kHz."""
+        return (
+            f"{self._base()}:measured_I={measured.integrated:.2f}:measured_TP={measured.true_peak:.2f}"
+            f":measured_LRA={measured.lra:.2f}:measured_thresh={measured.threshold:.2f}"
+            f":offset={measured.offset:.2f}:linear=true,aresample=48000"
+        )
 
 
-def measure_loudness(
-    audio: Path, *, integrated: float = -16.0, true_peak: float = -1.5, lra: float = 11.0, timeout_s: float = 300.0
-) -> Loudness:
-    """The first `loudnorm` pass: the file's integrated loudness, true peak and range."""
-    graph = _loudnorm_target(integrated, true_peak, lra) + ":print_format=json"
-    stderr = _run(
-        ["-i", _input(audio), "-af", graph, "-f", "null", "-"],
-        action="measure the loudness of",
-        path=audio,
-        timeout_s=timeout_s,
-    )
+def parse_loudness(stderr: str, path: Path) -> Loudness:
+    """The measurements a first `loudnorm` pass printed."""
     match = _LOUDNORM_JSON.search(stderr)
     if not match:
-        raise _failure("measure the loudness of", audio, stderr)
+        raise _failure("measure the loudness of", path, stderr)
     values = json.loads(match.group(0))
     return Loudness(*(float(values[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")))
-
-
-def normalize_loudness(
-    audio: Path,
-    out: Path,
-    measured: Loudness,
-    *,
-    integrated: float = -16.0,
-    true_peak: float = -1.5,
-    lra: float = 11.0,
-    timeout_s: float = 300.0,
-) -> Path:
-    """The second `loudnorm` pass with the first pass's measurements, to 48 kHz stereo PCM in a WAV file."""
-    graph = (
-        f"{_loudnorm_target(integrated, true_peak, lra)}:measured_I={measured.integrated:.2f}"
-        f":measured_TP={measured.true_peak:.2f}:measured_LRA={measured.lra:.2f}"
-        f":measured_thresh={measured.threshold:.2f}:offset={measured.offset:.2f}:linear=true,aresample=48000"
-    )
-    with atomic_output(out) as tmp:
-        args = ["-i", _input(audio), "-af", graph, "-ac", "2", "-c:a", "pcm_s16le", "-f", "wav", str(tmp)]
-        _run(args, action="normalise the loudness of", path=audio, timeout_s=timeout_s)
-    return out
 
 
 _EBUR128_I = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS")
@@ -464,3 +452,26 @@ def read_chapters(path: Path, *, timeout_s: float = 20.0) -> list[Chapter]:
     """The chapters `ffmpeg -i` lists for a file."""
     stderr = _run(["-i", _input(path)], action="read", path=path, timeout_s=timeout_s, check=False)
     return [Chapter(float(a), float(b), t.strip()) for a, b, t in _CHAPTER.findall(stderr)]
+
+
+def _filter_path(path: Path) -> str:
+    """A file name as a filtergraph option value (its \\, ' and : escaped)."""
+    return str(path).replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+
+
+def burn_subtitles(
+    video: Path, subtitles: Path, out: Path, *, fonts_dir: Path | None = None, timeout_s: float = 900.0
+) -> Path:
+    """Re-encode `video` with the SRT/WebVTT `subtitles` drawn into the picture (libass); the sound is copied."""
+    style = "force_style='FontName=DejaVu Sans,FontSize=22,Outline=2'"
+    fonts = f":fontsdir='{_filter_path(fonts_dir)}'" if fonts_dir else ""
+    graph = f"subtitles=filename='{_filter_path(subtitles)}'{fonts}:{style}"
+    with atomic_output(out) as tmp:
+        args = ["-i", _input(video), "-vf", graph, "-c:a", "copy", "-map_chapters", "0", "-preset", "veryfast"]
+        _run(
+            [*args, "-crf", "20", *_BROWSER_H264, str(tmp)],
+            action="burn subtitles into",
+            path=video,
+            timeout_s=timeout_s,
+        )
+    return out

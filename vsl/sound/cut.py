@@ -22,6 +22,7 @@ class Segment:
     clip: Path | None = None  # the take's file; None for a still card
     card: Path | None = None  # the title or placeholder card
     clip_sound: bool = False  # the take's own sound is part of the mix
+    fit: bool = True  # scale and pad into the episode's frame (not needed when the take already has its size)
 
     @property
     def end_s(self) -> float:
@@ -64,10 +65,14 @@ def _inputs(segments: list[Segment]) -> list[str]:
 
 def _chain(i: int, segment: Segment, size: tuple[int, int]) -> str:
     width, height = size
-    fit = f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+    fit = (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,"
+        if segment.fit
+        else ""
+    )
     hold = f"tpad=stop_mode=clone:stop_duration={segment.duration_s:.3f}," if segment.clip else ""
     cut = f"trim=duration={segment.duration_s:.3f},setpts=PTS-STARTPTS"
-    return f"[{i}:v]fps={OUTPUT_FPS},{fit},setsar=1,{hold}{cut},format=yuv420p[v{i}]"
+    return f"[{i}:v]fps={OUTPUT_FPS},{fit}setsar=1,{hold}{cut},format=yuv420p[v{i}]"
 
 
 def _join(segments: list[Segment], crossfade_s: float) -> list[str]:
@@ -85,14 +90,22 @@ def _join(segments: list[Segment], crossfade_s: float) -> list[str]:
 
 
 def picture_args(
-    segments: list[Segment], size: tuple[int, int], soundtrack: Path, metadata: Path, crossfade_s: float, out: Path
+    segments: list[Segment],
+    size: tuple[int, int],
+    soundtrack: tuple[Path, str],
+    metadata: Path,
+    crossfade_s: float,
+    out: Path,
 ) -> list[str]:
-    """ffmpeg arguments writing the episode MP4 (H.264 + AAC, chapters from `metadata`) to `out`."""
+    """ffmpeg arguments writing the episode MP4 (H.264 + AAC, chapters from `metadata`) to `out`; the soundtrack
+    file is filtered on the way (the second loudness pass, in its own filter thread beside the picture)."""
+    sound, sound_filter = soundtrack
     graph = ";".join([_chain(i, s, size) for i, s in enumerate(segments)] + _join(segments, crossfade_s))
     audio, meta = len(segments), len(segments) + 1
-    args = [*_inputs(segments), "-i", f"file:{soundtrack}", "-i", f"file:{metadata}", "-filter_complex", graph]
+    args = [*_inputs(segments), "-i", f"file:{sound}", "-i", f"file:{metadata}", "-filter_complex", graph]
     args += ["-map", "[v]", "-map", f"{audio}:a", "-map_metadata", str(meta), "-map_chapters", str(meta)]
-    args += ["-t", f"{total_s(segments):.3f}", "-c:a", "aac", "-b:a", "160k", "-r", str(OUTPUT_FPS)]
+    args += ["-filter:a", sound_filter, "-t", f"{total_s(segments):.3f}", "-c:a", "aac", "-b:a", "160k"]
+    args += ["-r", str(OUTPUT_FPS)]
     return [
         *args,
         "-preset",

@@ -1,10 +1,12 @@
 """The episode's soundtrack in one ffmpeg run: each scene's own sound (or silence) end to end as the bed, every
-spoken line at its time, and the bed ducked under speech by a sidechain compressor. Loudness comes after."""
+spoken line at its time, and the bed ducked under speech by a sidechain compressor. The same run measures the
+mix with `loudnorm`'s first pass; the second pass is applied while the picture is encoded (docs/adr/0005)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from vsl.media.ffmpeg import LoudnessTarget
 from vsl.sound.cut import Segment, total_s
 from vsl.sound.timeline import PlacedLine
 
@@ -29,8 +31,9 @@ def _bed(segments: list[Segment], first_input: int) -> tuple[list[str], list[str
     return inputs, chains, labels
 
 
-def mix_args(segments: list[Segment], lines: list[PlacedLine], out: Path) -> list[str]:
-    """ffmpeg arguments writing the mixed (not yet normalised) soundtrack as a 48 kHz stereo WAV to `out`."""
+def mix_args(segments: list[Segment], lines: list[PlacedLine], out: Path, target: LoudnessTarget) -> list[str]:
+    """ffmpeg arguments writing the mixed (not yet normalised) soundtrack as a 48 kHz stereo WAV to `out` and
+    printing its `loudnorm` measurements."""
     total = total_s(segments)
     voice_inputs = [arg for line in lines for arg in ("-i", f"file:{line.audio}")]
     bed_inputs, chains, labels = _bed(segments, len(lines))
@@ -48,17 +51,7 @@ def mix_args(segments: list[Segment], lines: list[PlacedLine], out: Path) -> lis
         chains.append(f"[ducked][sp]amix=inputs=2:normalize=0:duration=first,atrim=duration={total:.3f}[mix]")
     else:
         chains.append("[bed]anull[mix]")
+    chains.append(f"[mix]asplit=2[out][measure];[measure]{target.first_pass()}[measured]")
     graph = ";".join(chains)
-    return [
-        *voice_inputs,
-        *bed_inputs,
-        "-filter_complex",
-        graph,
-        "-map",
-        "[mix]",
-        "-c:a",
-        "pcm_f32le",
-        "-f",
-        "wav",
-        str(out),
-    ]
+    outputs = ["-map", "[out]", "-c:a", "pcm_f32le", "-f", "wav", str(out), "-map", "[measured]", "-f", "null", "-"]
+    return [*voice_inputs, *bed_inputs, "-filter_complex", graph, *outputs]

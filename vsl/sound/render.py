@@ -14,10 +14,10 @@ from typing import TypeVar
 from vsl.media import MediaError
 from vsl.media.ffmpeg import (
     Chapter,
+    LoudnessTarget,
     chapters_metadata,
     decode_problem,
-    measure_loudness,
-    normalize_loudness,
+    parse_loudness,
     probe,
     run,
 )
@@ -32,6 +32,7 @@ T = TypeVar("T")
 Progress = Callable[[float, str], None]
 SOUND_CHOICES = ("both", "model", "voices")  # per scene: the model's own sound and our voices, or one of them
 DEFAULT_SIZE = (1280, 720)
+LOUDNESS = LoudnessTarget(integrated=-16.0, true_peak=-1.5, lra=11.0)
 _ENCODE_TIMEOUT_S = 900.0
 
 
@@ -105,12 +106,10 @@ def _segments(spec: EpisodeSpec, folder: Path, size: tuple[int, int]) -> list[cu
             )
             segments.append(cut.Segment(start, duration, chapter, scene.scene, card=card))
             continue
-        has_sound = _step("read the take", scene.scene, lambda c=scene.clip: probe(c)).has_audio
-        segments.append(
-            cut.Segment(
-                start, duration, chapter, scene.scene, scene.clip, clip_sound=has_sound and scene.sound != "voices"
-            )
-        )
+        media = _step("read the take", scene.scene, lambda c=scene.clip: probe(c))
+        own_sound = media.has_audio and scene.sound != "voices"
+        fit = (media.width, media.height) != size
+        segments.append(cut.Segment(start, duration, chapter, scene.scene, scene.clip, clip_sound=own_sound, fit=fit))
     return segments
 
 
@@ -132,21 +131,18 @@ def _spoken(
     return placed, left_out
 
 
-def _soundtrack(segments: list[cut.Segment], lines: list[PlacedLine], folder: Path, progress: Progress) -> Path:
-    progress(0.45, "Mixing voices over the scenes' sound")
+def _soundtrack(
+    segments: list[cut.Segment], lines: list[PlacedLine], folder: Path, progress: Progress
+) -> tuple[Path, str]:
+    """The mixed soundtrack and the filter that brings it to the loudness target (two-pass `loudnorm`)."""
+    progress(0.45, "Mixing voices over the scenes' sound and measuring loudness")
     mixed = folder / "mix.wav"
-    _step(
-        "mix the sound",
-        None,
-        lambda: run(
-            mix.mix_args(segments, lines, mixed), action="mix the sound of", path=mixed, timeout_s=_ENCODE_TIMEOUT_S
-        ),
+    args = mix.mix_args(segments, lines, mixed, LOUDNESS)
+    stderr = _step(
+        "mix the sound", None, lambda: run(args, action="mix the sound of", path=mixed, timeout_s=_ENCODE_TIMEOUT_S)
     )
-    progress(0.55, "Normalising loudness to -16 LUFS")
-    measured = _step("normalise loudness", None, lambda: measure_loudness(mixed))
-    if measured.silent:
-        return mixed
-    return _step("normalise loudness", None, lambda: normalize_loudness(mixed, folder / "soundtrack.wav", measured))
+    measured = _step("normalise loudness", None, lambda: parse_loudness(stderr, mixed))
+    return mixed, "anull" if measured.silent else LOUDNESS.second_pass(measured)
 
 
 def _culprit(spec: EpisodeSpec) -> int | None:
@@ -188,7 +184,7 @@ def render_episode(spec: EpisodeSpec, folder: Path, progress: Progress) -> Rende
     segments = _segments(spec, folder, size)
     lines, left_out = _spoken(spec, segments, folder, progress)
     soundtrack = _soundtrack(segments, lines, folder, progress)
-    progress(0.6, "Encoding the episode")
+    progress(0.55, "Encoding the episode and normalising loudness to -16 LUFS")
     video = _picture(spec, segments, soundtrack, folder, size)
     cues = cues_of(lines)
     srt, vtt = folder / "episode.srt", folder / "episode.vtt"
