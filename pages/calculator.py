@@ -11,7 +11,6 @@ from vsl.catalog import (
     PricingError,
     aspect_ratio_choices,
     aspect_ratio_of,
-    cheapest_configuration,
     compare_video_models,
     duration_choices,
     duration_of,
@@ -25,7 +24,7 @@ from vsl.catalog import (
 )
 from vsl.money import usd
 from vsl.novelas import limits
-from vsl.ui import charts
+from vsl.ui import calculator, charts
 from vsl.ui.widgets import count_input
 
 
@@ -99,12 +98,4 @@ with right:
         st.warning(f"{spec.display_name}'s price is unverified ({spec.pricing.note or spec.pricing.source}).")
     st.plotly_chart(charts.breakdown(estimate.breakdown), width="stretch")
     st.plotly_chart(charts.model_comparison(compare_video_models(plan), model_id), width="stretch")
-    best = cheapest_configuration(plan, resolution, int(duration))
-    if best is None:
-        st.info(f"No model offers {resolution} with at least {duration} s.")
-    else:
-        changes = f" ({'; '.join(best.changes)})" if best.changes else ""
-        st.success(
-            f"Cheapest at ≥ {resolution} and ≥ {duration} s: **{best.display_name}**, "
-            f"{best.duration} s {best.resolution} — {usd(best.total)} for the novela{changes}."
-        )
+    calculator.cheapest_box(plan, int(duration), str(resolution), str(aspect))
