@@ -88,6 +88,11 @@ BEATS = (
     "An old rival resurfaces and threatens {b}.",
 )
 CLIFFHANGER = "Cliffhanger: {a} learns a secret that turns everything upside down."
+# a short title for each beat above (and the cliffhanger), never a sentence cut in the middle
+BEAT_TITLES = ("{a} Arrives", "{a} and {b} Clash", "A Discovery", "A New Alliance", "Loyalty or Truth",
+               "The Old Rival", "The Secret")  # fmt: skip
+SEASON_TITLES = ("Secrets of {p}", "Shadows over {p}", "The Heirs of {p}", "Love and Lies in {p}", "{a}'s Secret",
+                 "The Price of Silence")  # fmt: skip
 CAMERAS = (
     "Wide establishing shot, slow push-in",
     "Medium two-shot, gentle handheld",
@@ -166,6 +171,32 @@ def _episode(number: int, total: int, scenes: int, names: list[str], place: str)
     }
 
 
+def beat_title(beat: str, scene: int) -> str:
+    """A scene's title: the template title of one of our beats, else the beat's first sentence when it is short,
+    else "Scene N" (a title is never a sentence cut off in the middle)."""
+    for template, title in zip((*BEATS, CLIFFHANGER), BEAT_TITLES, strict=True):
+        found = re.fullmatch(_template_pattern(template), beat.strip())
+        if found:
+            return title.format(**found.groupdict())
+    sentence = beat.rsplit(":", maxsplit=1)[-1].split(".", maxsplit=1)[0].strip()
+    return sentence if 0 < len(sentence) <= 48 else f"Scene {scene}"
+
+
+def _template_pattern(template: str) -> str:
+    """A regex matching `template` filled in: the first {a}/{b} captures the name, a repeat must match it."""
+    seen: set[str] = set()
+
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "place":
+            return ".+?"
+        first = name not in seen
+        seen.add(name)
+        return f"(?P<{name}>.+?)" if first else f"(?P={name})"
+
+    return re.sub(r"\\\{(\w+)\\\}", field, re.escape(template))
+
+
 def _present(bible: StoryBible, brief_beat: str, scene: int) -> list[str]:
     names = [c.name for c in bible.characters]
     mentioned = [n for n in names if n in brief_beat]
@@ -205,9 +236,8 @@ class OfflineDrafter:
         genre, place = genre_of(premise), place_of(premise)
         characters = _characters(premise, place)
         names = [c["name"] for c in characters]
-        titles = ("Secrets of {p}", "Shadows over {p}", "The Heirs of {p}", "Love and Lies in {p}", "{p}")
         name = f"the {place[4:].title()}" if place.startswith("the ") else place
-        title = titles[_seed(premise) % len(titles)].format(p=name)
+        title = SEASON_TITLES[_seed(premise) % len(SEASON_TITLES)].format(p=name, a=names[0])
         title = title[0].upper() + title[1:]
         return {
             "title": title[:120],
@@ -248,7 +278,7 @@ class OfflineDrafter:
         }
         previous = bible.previous(brief.episode, brief.scene, 1)
         return {
-            "title": clip(beat.split(":")[-1].split(".")[0].strip(), 48),
+            "title": beat_title(beat, brief.scene),
             "summary": beat,
             "prompt": _phrase(model, parts),
             "negative_prompt": NEGATIVE if model.negative_prompt else "",
