@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from vsl.agents.docs_search import Hit
 from vsl.agents.fallback import Briefing, FailureContext, FallbackTools
 from vsl.agents.integrator import IntegratorTools, TakeRequest
 from vsl.agents.script_writer import CallContext, ModelBrief, SceneBrief, SeasonBrief, clip
@@ -322,10 +323,13 @@ def offline_answer(brief: Briefing) -> str:
         parts.append(f"**{known.title}.** {known.cause}\n\n**Fix:** {known.fix}")
     elif brief.context is not None:
         parts.append("This failure does not match a known pattern; the provider's message above is the best clue.")
-    if brief.hits:
+    readable = [h for h in brief.hits if h.answer(brief.question)]
+    if readable:
+        best = readable[0]
         parts.append(
-            "From the docs:\n"
-            + "\n".join(f"- *{h.passage.title}*: {h.snippet(brief.question, 200)}" for h in brief.hits)
+            f"From the docs: {_read_out(best, brief.question)}\n\n"
+            f"Read more: [{_page_title(best)}]({best.page})"
+            + "".join(f" · [{_page_title(h)}]({h.page})" for h in readable[1:3] if h.page != best.page)
         )
     if _SPEND_WORDS.search(brief.question):
         parts.append(
@@ -335,6 +339,16 @@ def offline_answer(brief: Briefing) -> str:
     if len(parts) == 1:
         parts.append("I found nothing about that. Ask about a failure, a model's parameters or prices.")
     return "\n\n".join(parts)
+
+
+def _read_out(hit: Hit, question: str) -> str:
+    """The hit's answer as Markdown: a dollar sign is a price, not the start of a formula."""
+    return hit.answer(question).replace("$", r"\$")
+
+
+def _page_title(hit: Hit) -> str:
+    """A passage's title as a link text: no Markdown brackets or stars that would break the link."""
+    return re.sub(r"[\[\]*_`]", "", hit.passage.title)
 
 
 def words(text: str) -> Iterator[str]:
