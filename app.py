@@ -29,6 +29,7 @@ pages = {
         st.Page("pages/docs.py", title="Docs", icon=":material/menu_book:"),
     ],
 }
+st.set_option("client.showSidebarNavigation", True)  # see .streamlit/config.toml
 nav = st.navigation(pages)  # first, so Streamlit never treats pages/ as a v1 multipage folder
 navigation_ran()
 mode_banner(get_runtime().settings)
