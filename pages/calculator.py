@@ -25,6 +25,7 @@ from vsl.catalog import (
 from vsl.money import usd
 from vsl.novelas import limits
 from vsl.ui import calculator, charts
+from vsl.ui.runtime import studio_page
 from vsl.ui.widgets import count_input
 
 
@@ -34,6 +35,7 @@ def _pick(label: str, options: list, default: object) -> object:
     return st.selectbox(label, options, index=options.index(default) if default in options else 0)
 
 
+studio_page()
 st.title("Cost calculator")
 catalog = get_catalog()
 videos = catalog.models("video")

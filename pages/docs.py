@@ -8,10 +8,12 @@ import streamlit as st
 
 from vsl.agents.docs_search import doc_pages
 from vsl.config import PROJECT_ROOT
+from vsl.ui.runtime import studio_page
 
 IMAGE = re.compile(r"^!\[([^\]]*)\]\(([^)]+)\)\s*$", re.MULTILINE)
 DOC_LINK = re.compile(r"\]\((?:\.\./|\./)?(?:docs/)?([\w-]+)\.md(#[\w-]*)?\)")
 
+studio_page()
 pages = doc_pages()
 names = list(pages)
 wanted = st.query_params.get("page", "user-guide")

@@ -159,11 +159,16 @@ def test_tool_pages_render_without_errors(app, browser: Browser, path: str) -> N
     url, _ = app
     browser.open(url + path)
     browser.expect_text({"/calculator": "Whole novela", "/settings": "Model catalog", "/agent_log": "Agent log"}[path])
+    if path == "/calculator":  # both charts drawn before the screenshot
+        browser.wait_until(lambda: browser.page.locator(".js-plotly-plot .main-svg").count() >= 2, "the charts")
     browser.shot(path.strip("/").replace("_", "-"))
     browser.assert_no_app_errors()
 
 
-def test_a_deep_link_to_a_freshly_started_server_gets_the_studio_navigation(tmp_path: Path, browser: Browser) -> None:
+@pytest.mark.parametrize("path", ["/settings", "/calculator"])  # with and without the runtime
+def test_a_deep_link_to_a_freshly_started_server_gets_the_studio_navigation(
+    tmp_path: Path, browser: Browser, path: str
+) -> None:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'vsl.db'}",
         "MEDIA_DIR": str(tmp_path / "media"),
@@ -171,7 +176,7 @@ def test_a_deep_link_to_a_freshly_started_server_gets_the_studio_navigation(tmp_
     }
     with running_app(env) as url:
         page = browser.page
-        page.goto(url + "/settings")  # the very first request this server gets
+        page.goto(url + path)  # the very first request this server gets
         raw_list = page.get_by_role("link", name="app", exact=True).filter(visible=True)
         while not page.get_by_text("Modes").filter(visible=True).count():  # app.py's sidebar
             assert raw_list.count() == 0, "Streamlit's raw list of the files in pages/ flashed"
