@@ -27,8 +27,10 @@ pages = {
     "Tools": [
         st.Page("pages/calculator.py", title="Cost calculator", icon=":material/calculate:"),
         st.Page("pages/settings.py", title="Settings & health", icon=":material/settings:"),
+        st.Page("pages/docs.py", title="Docs", icon=":material/menu_book:"),
     ],
 }
+st.set_option("client.showSidebarNavigation", True)  # see .streamlit/config.toml
 nav = st.navigation(pages)  # first, so Streamlit never treats pages/ as a v1 multipage folder
 navigation_ran()
 mode_banner(get_runtime().settings)

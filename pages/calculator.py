@@ -11,7 +11,6 @@ from vsl.catalog import (
     PricingError,
     aspect_ratio_choices,
     aspect_ratio_of,
-    cheapest_configuration,
     compare_video_models,
     duration_choices,
     duration_of,
@@ -25,7 +24,8 @@ from vsl.catalog import (
 )
 from vsl.money import usd
 from vsl.novelas import limits
-from vsl.ui import charts
+from vsl.ui import calculator, charts
+from vsl.ui.runtime import studio_page
 from vsl.ui.widgets import count_input
 
 
@@ -35,6 +35,7 @@ def _pick(label: str, options: list, default: object) -> object:
     return st.selectbox(label, options, index=options.index(default) if default in options else 0)
 
 
+studio_page()
 st.title("Cost calculator")
 catalog = get_catalog()
 videos = catalog.models("video")
@@ -99,12 +100,4 @@ with right:
         st.warning(f"{spec.display_name}'s price is unverified ({spec.pricing.note or spec.pricing.source}).")
     st.plotly_chart(charts.breakdown(estimate.breakdown), width="stretch")
     st.plotly_chart(charts.model_comparison(compare_video_models(plan), model_id), width="stretch")
-    best = cheapest_configuration(plan, resolution, int(duration))
-    if best is None:
-        st.info(f"No model offers {resolution} with at least {duration} s.")
-    else:
-        changes = f" ({'; '.join(best.changes)})" if best.changes else ""
-        st.success(
-            f"Cheapest at ≥ {resolution} and ≥ {duration} s: **{best.display_name}**, "
-            f"{best.duration} s {best.resolution} — {usd(best.total)} for the novela{changes}."
-        )
+    calculator.cheapest_box(plan, int(duration), str(resolution), str(aspect))

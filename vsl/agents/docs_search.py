@@ -43,6 +43,21 @@ class Hit:
     passage: Passage
     score: float
 
+    def answer(self, query: str, count: int = 3) -> str:
+        """The passage's `count` sentences sharing most words with `query`, in their order ("" if none reads)."""
+        sentences = plain_sentences(self.passage.text)
+        wanted = set(tokens(query))
+        overlap = [len(wanted & set(tokens(s))) for s in sentences]
+        best = sorted(range(len(sentences)), key=lambda i: -overlap[i])[:count]
+        return " ".join(sentences[i] for i in sorted(best))
+
+    @property
+    def page(self) -> str:
+        """The app page where the passage can be read: the docs page of its file, or the model catalog."""
+        if self.passage.source == "catalog":
+            return "settings"
+        return f"docs?page={Path(self.passage.source).stem}"
+
     def snippet(self, query: str, length: int = SNIPPET_CHARS) -> str:
         """The part of the passage around the first query word found, at most `length` characters."""
         text = " ".join(self.passage.text.split())
@@ -51,6 +66,35 @@ class Hit:
         start = max(0, min(positions, default=0) - length // 4)
         piece = text[start : start + length]
         return ("…" if start else "") + piece + ("…" if start + length < len(text) else "")
+
+
+_CODE_BLOCK = re.compile(r"```.*?(```|$)", re.DOTALL)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"\*\*|`|^#+\s*|^>\s*", re.MULTILINE)
+MAX_SENTENCE = 300  # longer "sentences" are lists of parameters, not something to read out
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_MACHINE = re.compile(r"[{}\[\]]|\":|=>|\$\{")  # JSON bodies, code: nothing a person reads as a sentence
+
+
+def _table_sentence(header: str, row: str) -> str:
+    names = [c.strip() for c in header.strip().strip("|").split("|")]
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    pairs = [f"{n}: {c}" for n, c in zip(names, cells, strict=False) if c and c not in {"—", "-"}]
+    return "; ".join(pairs) + "."
+
+
+def plain_sentences(text: str) -> list[str]:
+    """A passage as plain sentences: no code blocks or JSON, no table pipes, no Markdown markup."""
+    text = _CODE_BLOCK.sub(" ", text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 2 and all(line.lstrip().startswith("|") for line in lines):  # one table row behind its header
+        text = _table_sentence(*lines)
+    else:
+        text = " ".join(line.strip().lstrip("-*0123456789. ") if line.lstrip()[:2] in {"- ", "* "} else line
+                        for line in lines if not line.lstrip().startswith("|"))  # fmt: skip
+    text = _MARKUP.sub("", _LINK.sub(r"\1", text))
+    sentences = (" ".join(s.split()) for s in _SENTENCE_END.split(text))
+    return [s for s in sentences if 12 < len(s) <= MAX_SENTENCE and not _MACHINE.search(s)]
 
 
 def _stem(word: str) -> str:
@@ -193,6 +237,11 @@ def build_index(root: Path = PROJECT_ROOT) -> DocIndex:
 def project_index() -> DocIndex:
     """The index of the shipped documentation, built once per process."""
     return build_index()
+
+
+def doc_pages(root: Path = PROJECT_ROOT) -> dict[str, Path]:
+    """The documentation files by page name (a file's stem), for the docs page."""
+    return {path.stem: path for path in project_files(root)}
 
 
 def search(query: str, limit: int = 5) -> list[Hit]:

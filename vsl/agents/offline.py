@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from vsl.agents.docs_search import Hit
 from vsl.agents.fallback import Briefing, FailureContext, FallbackTools
 from vsl.agents.integrator import IntegratorTools, TakeRequest
 from vsl.agents.script_writer import CallContext, ModelBrief, SceneBrief, SeasonBrief, clip
@@ -88,6 +89,11 @@ BEATS = (
     "An old rival resurfaces and threatens {b}.",
 )
 CLIFFHANGER = "Cliffhanger: {a} learns a secret that turns everything upside down."
+# a short title for each beat above (and the cliffhanger), never a sentence cut in the middle
+BEAT_TITLES = ("{a} Arrives", "{a} and {b} Clash", "A Discovery", "A New Alliance", "Loyalty or Truth",
+               "The Old Rival", "The Secret")  # fmt: skip
+SEASON_TITLES = ("Secrets of {p}", "Shadows over {p}", "The Heirs of {p}", "Love and Lies in {p}", "{a}'s Secret",
+                 "The Price of Silence")  # fmt: skip
 CAMERAS = (
     "Wide establishing shot, slow push-in",
     "Medium two-shot, gentle handheld",
@@ -167,6 +173,32 @@ def _episode(number: int, total: int, scenes: int, names: list[str], place: str)
     }
 
 
+def beat_title(beat: str, scene: int) -> str:
+    """A scene's title: the template title of one of our beats, else the beat's first sentence when it is short,
+    else "Scene N" (a title is never a sentence cut off in the middle)."""
+    for template, title in zip((*BEATS, CLIFFHANGER), BEAT_TITLES, strict=True):
+        found = re.fullmatch(_template_pattern(template), beat.strip())
+        if found:
+            return title.format(**found.groupdict())
+    sentence = beat.rsplit(":", maxsplit=1)[-1].split(".", maxsplit=1)[0].strip()
+    return sentence if 0 < len(sentence) <= 48 else f"Scene {scene}"
+
+
+def _template_pattern(template: str) -> str:
+    """A regex matching `template` filled in: the first {a}/{b} captures the name, a repeat must match it."""
+    seen: set[str] = set()
+
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "place":
+            return ".+?"
+        first = name not in seen
+        seen.add(name)
+        return f"(?P<{name}>.+?)" if first else f"(?P={name})"
+
+    return re.sub(r"\\\{(\w+)\\\}", field, re.escape(template))
+
+
 def _present(bible: StoryBible, brief_beat: str, scene: int) -> list[str]:
     names = [c.name for c in bible.characters]
     mentioned = [n for n in names if n in brief_beat]
@@ -206,9 +238,8 @@ class OfflineDrafter:
         genre, place = genre_of(premise), place_of(premise)
         characters = _characters(premise, place)
         names = [c["name"] for c in characters]
-        titles = ("Secrets of {p}", "Shadows over {p}", "The Heirs of {p}", "Love and Lies in {p}", "{p}")
         name = f"the {place[4:].title()}" if place.startswith("the ") else place
-        title = titles[_seed(premise) % len(titles)].format(p=name)
+        title = SEASON_TITLES[_seed(premise) % len(SEASON_TITLES)].format(p=name, a=names[0])
         title = title[0].upper() + title[1:]
         return {
             "title": title[:120],
@@ -257,7 +288,7 @@ class OfflineDrafter:
         }
         previous = bible.previous(brief.episode, brief.scene, 1)
         return {
-            "title": clip(beat.split(":")[-1].split(".")[0].strip(), 48),
+            "title": beat_title(beat, brief.scene),
             "summary": beat,
             "prompt": _phrase(model, parts),
             "negative_prompt": NEGATIVE if model.negative_prompt else "",
@@ -301,10 +332,13 @@ def offline_answer(brief: Briefing) -> str:
         parts.append(f"**{known.title}.** {known.cause}\n\n**Fix:** {known.fix}")
     elif brief.context is not None:
         parts.append("This failure does not match a known pattern; the provider's message above is the best clue.")
-    if brief.hits:
+    readable = [h for h in brief.hits if h.answer(brief.question)]
+    if readable:
+        best = readable[0]
         parts.append(
-            "From the docs:\n"
-            + "\n".join(f"- *{h.passage.title}*: {h.snippet(brief.question, 200)}" for h in brief.hits)
+            f"From the docs: {_read_out(best, brief.question)}\n\n"
+            f"Read more: [{_page_title(best)}]({best.page})"
+            + "".join(f" · [{_page_title(h)}]({h.page})" for h in readable[1:3] if h.page != best.page)
         )
     if _SPEND_WORDS.search(brief.question):
         parts.append(
@@ -314,6 +348,16 @@ def offline_answer(brief: Briefing) -> str:
     if len(parts) == 1:
         parts.append("I found nothing about that. Ask about a failure, a model's parameters or prices.")
     return "\n\n".join(parts)
+
+
+def _read_out(hit: Hit, question: str) -> str:
+    """The hit's answer as Markdown: a dollar sign is a price, not the start of a formula."""
+    return hit.answer(question).replace("$", r"\$")
+
+
+def _page_title(hit: Hit) -> str:
+    """A passage's title as a link text: no Markdown brackets or stars that would break the link."""
+    return re.sub(r"[\[\]*_`]", "", hit.passage.title)
 
 
 def words(text: str) -> Iterator[str]:

@@ -15,7 +15,7 @@ from vsl.money import usd
 from vsl.novelas import limits, validation
 from vsl.novelas.validation import NovelaInvalid
 from vsl.ui.agents import AGENT_ERRORS, mode_note, show_agent_error, team_or_stop
-from vsl.ui.runtime import changed
+from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import count_input, plain
 
 DRAFT = "_vsl_agent_draft"
@@ -45,10 +45,19 @@ def render() -> None:
         review(draft)
 
 
+def rendering_model() -> str:
+    """The model the draft starts on: the recommended one, or the free local preview when nothing would render
+    the recommended one (no video provider configured)."""
+    recommended = flows.default_model()
+    return "local-preview" if get_runtime().registry.is_stand_in(recommended) else recommended
+
+
 def _draft(premise: str, episodes: int, scenes: int) -> None:
     try:
         with st.spinner("The Script Writer is planning the season; the Integrator checks the model and budget…"):
-            st.session_state[DRAFT] = flows.draft_novela(team_or_stop(), premise, episodes, scenes)
+            st.session_state[DRAFT] = flows.draft_novela(
+                team_or_stop(), premise, episodes, scenes, model_id=rendering_model()
+            )
     except AGENT_ERRORS as exc:
         show_agent_error(exc)
 
@@ -97,6 +106,24 @@ def _model(draft: NovelaDraft) -> None:
     audio = ", with audio" if s["generate_audio"] else ""
     st.caption(f"{s['duration']} s · {s['resolution']} · {s['aspect_ratio']}{audio} · master seed {draft.master_seed}")
     st.metric("Estimated cost of the whole novela (20% retakes included)", usd(draft.estimate))
+    _real_price(draft)
+
+
+def _real_price(draft: NovelaDraft) -> None:
+    """Beside a draft that renders free for lack of a provider, what the real model would cost."""
+    registry, recommended = get_runtime().registry, flows.default_model()
+    name = get_catalog().get(recommended).display_name
+    if draft.model_id == "local-preview" and registry.is_stand_in(recommended):
+        real = draft.with_model(recommended).estimate
+        st.caption(
+            f":material/info: No video provider is configured, so only the free local preview will render. "
+            f"With {name} the same plan would cost {usd(real)}, once a provider is set (see Settings & health)."
+        )
+    elif registry.is_stand_in(draft.model_id):
+        st.caption(
+            ":material/info: No video provider is configured: the free local preview renders these scenes for $0. "
+            "The estimate above is what this model will cost once a provider is set."
+        )
 
 
 def _story(draft: NovelaDraft) -> None:

@@ -45,6 +45,12 @@ def _leave_legacy_pages_mode() -> None:
         st.rerun()
 
 
+def studio_page() -> None:
+    """The first call of a page that needs no runtime (calculator, docs): a deep link to it on a fresh server
+    then still gets app.py's navigation (see `_leave_legacy_pages_mode`)."""
+    _leave_legacy_pages_mode()
+
+
 def navigation_ran() -> None:
     """app.py calls this after `st.navigation`."""
     st.session_state[NAVIGATION_SEEN] = True
