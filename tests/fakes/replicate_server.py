@@ -1,8 +1,9 @@
 """A fake Replicate HTTP API (v1 predictions) speaking its real wire format.
 
 Official models: `POST /v1/models/{owner}/{name}/predictions`; versioned models: `POST /v1/predictions` with
-`version`; `GET /v1/predictions/{id}`; `POST /v1/predictions/{id}/cancel`. Errors are Replicate's problem
-documents (`{"title", "detail", "status"}`); outputs are served at `/files/` and answer 404 once deleted.
+`version`; `GET /v1/predictions/{id}`; `GET /v1/predictions` (the list); `POST /v1/predictions/{id}/cancel`.
+Errors are Replicate's problem documents (`{"title", "detail", "status"}`); outputs are served at `/files/` and
+answer 404 once deleted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.fakes.http_server import (
     CANCELED,
@@ -33,6 +35,7 @@ WIRE_STATUS = {
     FAILED: "failed",
     CANCELED: "canceled",
 }
+LIST_PAGE = 100  # predictions per page of `GET /v1/predictions`
 SENSITIVE = "The input or output was flagged as sensitive. Please try again with different inputs. (E005)"
 
 
@@ -86,6 +89,8 @@ class FakeReplicateServer(FakeJobServer):
                 if not version:
                     return problem(422, "Input validation failed", "- version: version is required")
                 return self._create(request.body, None, version=version)
+            case "GET", ["v1", listing] if listing.partition("?")[0] == "predictions":
+                return self._list(listing.partition("?")[2])
             case "GET", ["v1", "predictions", prediction_id]:
                 return self._answer(self.poll_job(prediction_id))
             case "POST", ["v1", "predictions", prediction_id, "cancel"]:
@@ -99,6 +104,26 @@ class FakeReplicateServer(FakeJobServer):
             return problem(422, "Input validation failed", "- input: Invalid type. Expected: object")
         job, _ = self.create_job({"model": model, "version": version, "input": body["input"]})
         return Reply(201, self.prediction_json(job))
+
+    def _list(self, query: str) -> Reply:
+        """`GET /v1/predictions`: newest first, 100 a page, `next`/`previous` URLs carrying a cursor. Listing
+        a prediction moves it along its plan like a status request does (it counts as one of its polls)."""
+        cursor = int(parse_qs(query).get("cursor", ["0"])[0])
+        newest_first = [job.id for job in reversed(self.jobs)]
+        page = [self.poll_job(job_id) for job_id in newest_first[cursor : cursor + LIST_PAGE]]
+
+        def link(at: int) -> str:
+            return f"{self.base_url}/predictions?cursor={at}"
+
+        more = cursor + LIST_PAGE < len(newest_first)
+        return Reply(
+            200,
+            {
+                "next": link(cursor + LIST_PAGE) if more else None,
+                "previous": link(max(0, cursor - LIST_PAGE)) if cursor else None,
+                "results": [self.prediction_json(job) for job in page if job is not None],
+            },
+        )
 
     def _answer(self, job: FakeJob | None) -> Reply:
         return NOT_FOUND if job is None else Reply(200, self.prediction_json(job))

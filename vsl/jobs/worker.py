@@ -17,6 +17,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from vsl.db.engine import Database
 from vsl.db.models import NovelaVideo, utcnow
 from vsl.jobs import budget, transitions
 from vsl.jobs.outputs import StageError, StoredOutput, record_media, store_output
+from vsl.jobs.poller import POLLED_IN_BATCHES, Polled, Poller, PollerConfig, Schedule, record_progress
 from vsl.jobs.requests import build_request
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_SUBMIT_TRIES = 5
 MAX_STORE_TRIES = 3
 POLLED = [s.value for s in ACTIVE if s != JobStatus.RESERVED]  # active statuses other than "waiting to submit"
+PER_JOB = [s for s in POLLED if s not in POLLED_IN_BATCHES]  # the rest are polled in batches (vsl.jobs.poller)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Worker:
         storage: Storage,
         config: WorkerConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
+        polling: PollerConfig | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -75,13 +79,17 @@ class Worker:
         # SQLite has one writer at a time: this process's threads queue here instead of in SQLite's busy handler,
         # whose back-off sleeps (up to 100 ms each) would otherwise throttle a busy worker.
         self._sqlite_writer = threading.Lock() if db.is_sqlite else None
+        schedule = Schedule(self.config.poll_min_s, self.config.poll_max_s, self.config.lease_s)
+        self._poller = Poller(db, registry, schedule, polling or PollerConfig(), clock, self._transaction)
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
         """Claim due jobs and advance each once; returns how many were advanced."""
         claimed = self._claim(self.config.concurrency * 4)
         list(self._pool.map(self._advance_safely, claimed))
-        return len(claimed)
+        handed = self._poller.round()
+        list(self._pool.map(self._advance_polled, handed))
+        return len(claimed) + self._poller.claimed
 
     def run(self, stop: threading.Event) -> None:
         """Keep up to `concurrency` jobs advancing until `stop` is set.
@@ -92,6 +100,7 @@ class Worker:
         """
         running: set[Future[None]] = set()
         refill_at = max(1, self.config.concurrency // 4)
+        self._poller.start(stop, partial(self._pool.submit, self._advance_polled), self.config.idle_s)
         while not stop.is_set():
             free = self.config.concurrency - len(running)
             if free >= refill_at or not running:
@@ -102,6 +111,7 @@ class Worker:
                 stop.wait(self.config.idle_s)
 
     def close(self) -> None:
+        self._poller.close()
         self._pool.shutdown(wait=True)
 
     def _claim_or_none(self, limit: int) -> list[NovelaVideo]:
@@ -122,7 +132,7 @@ class Worker:
         with self._transaction() as session:
             rows = video_repo.claim(session, [JobStatus.RESERVED.value], now, limit)
             if len(rows) < limit:
-                rows += video_repo.claim(session, POLLED, now, limit - len(rows))
+                rows += video_repo.claim(session, PER_JOB, now, limit - len(rows))
             for video in rows:
                 video.next_poll_at = now + timedelta(seconds=self.config.lease_s)
             return rows
@@ -132,6 +142,16 @@ class Worker:
             self._handle(video)
         except Exception:
             log.exception("advancing job %s failed; it will be retried after its lease", video.id)
+
+    def _advance_polled(self, polled: Polled) -> None:
+        """A job the poller asked about and hands back: finished, failed, late, in error, or to cancel."""
+        try:
+            if polled.result is None:
+                self._poll(polled.video)
+            else:
+                self._polled(polled.video, polled.result)
+        except Exception:
+            log.exception("advancing job %s failed; it will be retried after its lease", polled.video.id)
 
     def advance(self, video_id: int) -> None:
         """Move one job along by one step, whatever its lease (the loop only advances the jobs it claimed)."""
@@ -283,20 +303,26 @@ class Worker:
 
     def _check(self, video: NovelaVideo) -> None:
         """Ask the provider for the job's status (one request) and act on the answer."""
+        result: JobSnapshot | ProviderError
         try:
-            snap = self.registry.get(video.provider or "local").status(video.job_id or "")
-        except ProviderNotFound as exc:
-            message, code = exc.message, exc.code
+            result = self.registry.get(video.provider or "local").status(video.job_id or "")
+        except ProviderError as exc:
+            result = exc
+        self._polled(video, result)
+
+    def _polled(self, video: NovelaVideo, result: JobSnapshot | ProviderError) -> None:
+        """Act on a status answer (`_check`'s, or the poller's)."""
+        if isinstance(result, ProviderNotFound):
+            message, code = result.message, result.code
             self._write(
                 video.id,
                 {"queued", "running", "storing"},
                 lambda s, v: self._fail(s, v, "status", message, code),
             )
-            return
-        except ProviderError as exc:
-            self._status_error(video, exc)
-            return
-        self._apply(video, snap)
+        elif isinstance(result, ProviderError):
+            self._status_error(video, result)
+        else:
+            self._apply(video, result)
 
     def _status_error(self, video: NovelaVideo, exc: ProviderError) -> None:
         def apply(session: Session, row: NovelaVideo) -> None:
@@ -346,7 +372,8 @@ class Worker:
         elif self._past_deadline(video):
             self._stuck(video, snap)
         else:
-            self._write(video.id, {"queued", "running"}, lambda s, v: self._in_progress(s, v, snap))
+            plan = self._poller.next_poll
+            self._write(video.id, {"queued", "running"}, lambda s, v: record_progress(s, v, snap, plan))
 
     def _to_storing(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
         video.poll_attempts = 0  # from here on it counts store tries
@@ -355,14 +382,6 @@ class Worker:
     def _canceled(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
         self._release(session, video)
         transitions.move(session, video, "canceled", f"canceled at {video.provider}", snap.raw)
-
-    def _in_progress(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
-        if snap.state == ProviderState.RUNNING and video.status == "queued":
-            transitions.move(session, video, "running", "started", snap.raw)
-        if snap.progress is not None:
-            video.progress = max(0, min(99, snap.progress))
-        video.poll_attempts += 1
-        video.next_poll_at = self._later(video.poll_attempts)
 
     def _stuck(self, video: NovelaVideo, snap: JobSnapshot) -> None:
         """Past the model's max runtime: mark failed, then (outside the transaction) cancel it at the provider."""

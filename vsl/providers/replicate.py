@@ -12,7 +12,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -102,6 +102,30 @@ class ReplicateProvider:
     def cancel(self, job_id: str) -> JobSnapshot:
         """Cancel a prediction; one already finished is returned as it is (Replicate answers 200 with it)."""
         return _snapshot(job_id, self._api.post(CANCEL, f"/predictions/{quote(job_id, safe='')}/cancel"))
+
+    # Batch status (docs/adr/0007-batched-polling.md): the list returns 100 predictions a page, newest first.
+    supports_status_many = True
+    status_page_size = 100
+    requests_per_min = 3000  # Replicate's rate limit for every call but creating a prediction
+
+    def status_many(self, job_ids: Collection[str], *, max_pages: int) -> dict[str, JobSnapshot]:
+        """Predictions read from the list (`GET /v1/predictions`, paged by its `next` URL) until every id is
+        found, the list ends, or `max_pages` pages were read. Only the `next` URL's query is followed, so the
+        token never goes anywhere but the configured API."""
+        wanted, found = set(job_ids), {}
+        path = "/predictions"
+        for _ in range(max_pages):
+            page = self._api.get(STATUS, path)
+            results = page.get("results")
+            for item in results if isinstance(results, list) else []:
+                job_id = text_or_none(as_dict(item).get("id"))
+                if job_id in wanted:
+                    found[job_id] = _snapshot(job_id, item)
+            following = urlparse(text_or_none(page.get("next")) or "").query
+            if len(found) == len(wanted) or not following:
+                break
+            path = f"/predictions?{following}"
+        return found
 
 
 def _snapshot(job_id: str, data: dict[str, Any]) -> JobSnapshot:
