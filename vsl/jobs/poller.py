@@ -69,12 +69,18 @@ class Polled:
 class RateLimiter:
     """At most `per_min` calls a minute (a token bucket holding one second's worth); `acquire` waits its turn."""
 
-    def __init__(self, per_min: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_min: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rate = per_min / 60.0
         self.capacity = max(1.0, self.rate)
         self._tokens = self.capacity
         self._at = clock()
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
 
     def acquire(self, count: int = 1) -> None:
@@ -85,7 +91,7 @@ class RateLimiter:
             self._tokens -= count  # below zero is a reservation: the caller waits until it is paid back
             wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
         if wait:
-            time.sleep(wait)
+            self._sleep(wait)
 
 
 class RunTimes:
