@@ -18,12 +18,13 @@ from bench import RESULTS
 
 BENCHMARKS = {
     "worker": "1,000 in-flight jobs against the fake Lambda: requests per poll, status-to-database delay",
+    "poll": "batched polling against the fake Lambda and Replicate: floor, throughput, delay, 1-4 processes",
     "render": "local preview render of an 8 s 720p clip",
     "pages": "server rerun time of every page on the large data set",
     "browser": "Chromium time to each page's title",
     "memory": "server memory with a live board open (30 minutes)",
 }
-DEFAULT = ["worker", "render", "pages", "browser"]
+DEFAULT = ["worker", "poll", "render", "pages", "browser"]
 
 
 def goals_met(result: Any) -> tuple[int, int]:

@@ -43,7 +43,8 @@ HISTORY_ROWS = 2000  # the most recent completed takes read for `RunTimes`
 
 @dataclass(frozen=True)
 class PollerConfig:
-    batch: int = 200  # jobs claimed per round
+    batch: int = 100  # jobs claimed per round, of providers asked one job at a time
+    list_batch: int = 1000  # jobs claimed per round, of providers that list many jobs per request
     threads: int = 8  # concurrent status calls (each provider's session pools that many connections)
     requests_per_min: Mapping[str, float] = field(default_factory=dict)  # per provider name; absent: no limit
     history_refresh_s: float = 60.0
@@ -67,7 +68,7 @@ class Polled:
 
 
 class RateLimiter:
-    """At most `per_min` calls a minute (a token bucket holding one second's worth); `acquire` waits its turn."""
+    """At most `per_min` calls in any minute (a token bucket holding a second's worth); `acquire` waits its turn."""
 
     def __init__(
         self,
@@ -75,8 +76,8 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.rate = per_min / 60.0
-        self.capacity = max(1.0, self.rate)
+        self.capacity = max(1.0, per_min / 60.0)
+        self.rate = max(per_min - self.capacity, 1.0) / 60.0  # so that no 60 s window holds more than per_min
         self._tokens = self.capacity
         self._at = clock()
         self._clock = clock
@@ -146,6 +147,7 @@ class Poller:
         self._transaction = transaction  # the worker's write transaction (serialised per process on SQLite)
         self._pool = ThreadPoolExecutor(config.threads, thread_name_prefix="vsl-poll")
         self._limits: dict[str, RateLimiter | None] = {}
+        self._listing: set[str] = set()  # providers seen to offer `status_many`: claimed in batches of their own
         self._thread: threading.Thread | None = None
         self.run_times = RunTimes(db, config.history_refresh_s)
         self.claimed = 0  # jobs the last round claimed
@@ -197,8 +199,11 @@ class Poller:
     def _claim(self) -> tuple[datetime, list[NovelaVideo]]:
         now = self.clock()
         lease = now + timedelta(seconds=self.schedule.lease_s)
+        listing = sorted(self._listing)
         with self._transaction() as session:
-            rows = video_repo.claim(session, POLLED_IN_BATCHES, now, self.config.batch)
+            rows = video_repo.claim(session, POLLED_IN_BATCHES, now, self.config.batch, (listing, False))
+            if listing:
+                rows += video_repo.claim(session, POLLED_IN_BATCHES, now, self.config.list_batch, (listing, True))
             for video in rows:
                 video.next_poll_at = lease
         return lease, rows
@@ -210,6 +215,8 @@ class Poller:
         single: list[NovelaVideo] = []
         for name, group in _by_provider(videos).items():
             provider = self.registry.get(name)
+            if supports_status_many(provider):
+                self._listing.add(name)
             if supports_status_many(provider) and len(group) > 1:
                 found = self._ask_many(name, group)
                 answers.update({v.id: found[v.job_id] for v in group if v.job_id in found})
