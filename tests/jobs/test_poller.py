@@ -12,7 +12,7 @@ from sqlalchemy import update
 from tests.fakes.http_server import Plan, Reply
 from tests.jobs import test_pipeline_replicate
 from tests.jobs.test_pipeline_lambda import STATUS, LambdaStack, StartStack, lambda_stack_fixture  # noqa: F401
-from tests.jobs.test_pipeline_local import confirm_all, in_status, make_novela, run_until, settled, status_path, take
+from tests.jobs.test_pipeline_local import confirm_all, in_status, make_novela, run_until, status_path, take
 from tests.jobs.test_pipeline_replicate import Stack
 from vsl.db.engine import Database
 from vsl.db.models import NovelaVideo, utcnow
@@ -78,14 +78,22 @@ def test_a_job_taken_over_during_a_slow_round_is_not_overwritten(db: Database, l
 def test_replicate_jobs_are_refreshed_through_the_list_not_one_by_one(
     replicate_stack: Callable[[Plan], Stack],
 ) -> None:
-    s = replicate_stack(Plan(polls=3))
+    s = replicate_stack(Plan(polls=None))
     novela = make_novela(s.db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=5)
     ids = confirm_all(s.db, s.registry, novela.id)
-    rows = run_until(s.worker, s.db, ids, settled)
+    run_until(s.worker, s.db, ids, in_status("queued", "running"))
+    make_due(s.db, ids)
+    listed = list_pages(s)
 
-    assert [r.status for r in rows] == ["completed"] * 5
-    assert s.fake.requests_to("GET", "/v1/predictions/") == []  # every status came from the list
-    assert s.fake.requests_to("GET", "/v1/predictions")
+    assert s.worker.step() == 5
+
+    assert list_pages(s) - listed == 1  # one list request answered for all five
+    assert s.fake.requests_to("GET", "/v1/predictions/") == []  # none asked one by one
+    assert all(take(s.db, i).status == "running" for i in ids)
+
+
+def list_pages(s: Stack) -> int:
+    return sum(r.method == "GET" and r.path.partition("?")[0] == "/v1/predictions" for r in s.fake.requests)
 
 
 def test_the_rate_limiter_spaces_calls_to_the_limit() -> None:

@@ -20,10 +20,11 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -160,32 +161,35 @@ class Poller:
     def _run(self, stop: threading.Event, hand_off: Callable[[Polled], None], idle_s: float) -> None:
         while not stop.is_set():
             try:
-                handed = self.round()
+                self.round(hand_off)
             except Exception:  # a database outage must not end polling
                 log.exception("a polling round failed; trying again shortly")
                 stop.wait(idle_s)
                 continue
-            for polled in handed:
-                hand_off(polled)
             if not self.claimed:
                 stop.wait(idle_s)
 
-    def round(self) -> list[Polled]:
-        """One batch: claim, ask, write the jobs still in progress; returns what the worker must advance."""
+    def round(self, hand_off: Callable[[Polled], None] | None = None) -> list[Polled]:
+        """One batch: claim, ask, write the jobs still in progress. What the worker must advance goes to
+        `hand_off` as soon as its answer is in (so a finished job never waits for the rest of the batch), or
+        without one is returned at the end."""
         lease, rows = self._claim()
         self.claimed = len(rows)
-        if not rows:
-            return []
-        handed = [Polled(v, None) for v in rows if v.cancel_requested]
-        asked = [v for v in rows if not v.cancel_requested]
-        answers = self._ask(asked)
+        handed: list[Polled] = []
         in_progress: list[tuple[NovelaVideo, JobSnapshot]] = []
-        for video in asked:
-            result = answers[video.id]
+
+        def settle(video: NovelaVideo, result: JobSnapshot | ProviderError | None) -> None:
             if isinstance(result, JobSnapshot) and not result.state.terminal and not self._late(video):
                 in_progress.append((video, result))
+            elif hand_off is not None:
+                hand_off(Polled(video, result))
             else:
                 handed.append(Polled(video, result))
+
+        for video in rows:
+            if video.cancel_requested:
+                settle(video, None)
+        self._ask([v for v in rows if not v.cancel_requested], settle)
         if in_progress:
             self._write(lease, in_progress)
         return handed
@@ -209,22 +213,23 @@ class Poller:
         return lease, rows
 
     # ── ask ───────────────────────────────────────────────────────────────────────────────────────
-    def _ask(self, videos: Sequence[NovelaVideo]) -> dict[int, JobSnapshot | ProviderError]:
-        """Every job's snapshot or error: list calls where the provider has them, else one call per job."""
-        answers: dict[int, JobSnapshot | ProviderError] = {}
+    def _ask(self, videos: Sequence[NovelaVideo], settle: Callable[[NovelaVideo, Any], None]) -> None:
+        """Every job's snapshot or error, to `settle` as it comes: through list calls where the provider has
+        them, else one call per job (concurrently)."""
         single: list[NovelaVideo] = []
         for name, group in _by_provider(videos).items():
             provider = self.registry.get(name)
             if supports_status_many(provider):
                 self._listing.add(name)
-            if supports_status_many(provider) and len(group) > 1:
-                found = self._ask_many(name, group)
-                answers.update({v.id: found[v.job_id] for v in group if v.job_id in found})
-                single += [v for v in group if v.job_id not in found]
-            else:
-                single += group
-        answers.update(zip([v.id for v in single], self._pool.map(self._ask_one, single), strict=True))
-        return answers
+            found = self._ask_many(name, group) if supports_status_many(provider) and len(group) > 1 else {}
+            for video in group:
+                if video.job_id in found:
+                    settle(video, found[video.job_id])
+                else:
+                    single.append(video)
+        asking = {self._pool.submit(self._ask_one, video): video for video in single}
+        for answered in as_completed(asking):
+            settle(asking[answered], answered.result())
 
     def _ask_many(self, name: str, group: list[NovelaVideo]) -> dict[str | None, JobSnapshot]:
         provider = self.registry.get(name)

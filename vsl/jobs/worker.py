@@ -85,10 +85,10 @@ class Worker:
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
         """Claim due jobs and advance each once; returns how many were advanced."""
+        handed = self._poller.round()  # first, so that a job submitted in this step is not polled in it too
+        list(self._pool.map(self._advance_polled, handed))
         claimed = self._claim(self.config.concurrency * 4)
         list(self._pool.map(self._advance_safely, claimed))
-        handed = self._poller.round()
-        list(self._pool.map(self._advance_polled, handed))
         return len(claimed) + self._poller.claimed
 
     def run(self, stop: threading.Event) -> None:
