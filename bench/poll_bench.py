@@ -363,39 +363,40 @@ def processes(counts: list[int], output: bytes, jobs: int, seconds: float, folde
     return {"polls_per_s_by_processes": curve, "correctness_by_processes": checks}
 
 
-def polls_per_s(admin: str, count: int, output: bytes, jobs: int, seconds: float, folder: Path) -> float:
-    """Status requests per second `count` processes make with `jobs` unfinished jobs."""
+@contextmanager
+def jobs_on_postgresql(admin: str, kind: str, output: bytes, jobs: int) -> Iterator[tuple[Database, FakeProcess]]:
+    """A throw-away PostgreSQL database with `jobs` confirmed takes, and a fake Lambda of plan `kind`."""
     from tests import pg
 
-    with pg.throwaway_database(admin) as url, fake_process("lambda", "never", output) as fake:
+    with pg.throwaway_database(admin) as url, fake_process("lambda", kind, output) as fake:
         db = Database(url)
         migrate.upgrade(db)
         registry = ProviderRegistry(load_settings({"DATABASE_URL": url, "LAMBDA_API_URL": fake.base_url}))
         reserve_jobs(db, registry, jobs)
+        try:
+            yield db, fake
+        finally:
+            db.dispose()
+
+
+def polls_per_s(admin: str, count: int, output: bytes, jobs: int, seconds: float, folder: Path) -> float:
+    """Status requests per second `count` processes make with `jobs` unfinished jobs."""
+    with jobs_on_postgresql(admin, "never", output, jobs) as (db, fake):  # noqa: SIM117 (the second needs db)
         with worker_processes(count, _worker_env(db, fake.base_url, folder, 0.0), folder):
             wait_until("submitting every job", lambda: count_in(db, {"reserved", "submitting"}) == 0, 180)
             requests0, _ = fake.ask("count")
             time.sleep(seconds)
             requests1, _ = fake.ask("count")
-        db.dispose()
     return round((requests1 - requests0) / seconds, 1)
 
 
 def run_to_completion(admin: str, count: int, output: bytes, jobs: int, folder: Path) -> dict[str, Any]:
     """`count` processes take `jobs` mixed jobs to the end; then every take is checked to be done once."""
-    from tests import pg
-
-    with pg.throwaway_database(admin) as url, fake_process("lambda", "mixed", output) as fake:
-        db = Database(url)
-        migrate.upgrade(db)
-        registry = ProviderRegistry(load_settings({"DATABASE_URL": url, "LAMBDA_API_URL": fake.base_url}))
-        reserve_jobs(db, registry, jobs)
+    with jobs_on_postgresql(admin, "mixed", output, jobs) as (db, fake):
         with worker_processes(count, _worker_env(db, fake.base_url, folder, 0.5), folder):
             wait_until("every job to finish", lambda: count_in(db, set(TERMINAL)) == jobs, 400, must=False)
         _, _, by_job, generates = fake.ask("report")
-        result = _settled_once(db, jobs, generates, by_job)
-        db.dispose()
-    return result
+        return _settled_once(db, jobs, generates, by_job)
 
 
 def _settled_once(db: Database, jobs: int, generates: int, by_job: dict[str, list[float]]) -> dict[str, Any]:
