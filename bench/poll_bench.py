@@ -259,7 +259,7 @@ def throughput(name: str, output: bytes, jobs: int, seconds: float, folder: Path
     with fake_process(name, "never", output) as fake, one_worker(name, fake.base_url, folder, THROUGHPUT) as s:
         reserve_jobs(s.db, s.registry, jobs)
         with running(s.worker):
-            wait_until("submitting every job", lambda: count_in(s.db, {"reserved", "submitting"}) == 0, 120)
+            wait_until("submitting every job", lambda: count_in(s.db, {"reserved", "submitting"}) == 0, 400)
             requests0, reads0 = fake.ask("count")
             time.sleep(seconds)
             requests1, reads1 = fake.ask("count")
