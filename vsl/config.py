@@ -48,7 +48,7 @@ class Settings:
     poll_min_s: float = 3.0
     poll_max_s: float = 30.0
     worker_lease_s: float = 90.0
-    lambda_requests_per_min: float = 6000.0  # status and cancel calls to the Lambda, per worker process
+    lambda_requests_per_min: float = 6000.0  # status calls to the Lambda, per worker process (ADR 0007)
 
     def modes(self) -> dict[str, str]:
         """Which mode each outside part is in, for the UI banner and the health page."""
