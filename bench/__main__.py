@@ -18,6 +18,7 @@ from bench import RESULTS
 
 BENCHMARKS = {
     "worker": "1,000 in-flight jobs against the fake Lambda: requests per poll, status-to-database delay",
+    "poll": "batched polling against the fake Lambda and Replicate: floor, throughput, delay, 1-4 processes",
     "render": "local preview render of an 8 s 720p clip",
     "pages": "server rerun time of every page on the large data set",
     "browser": "Chromium time to each page's title",
@@ -25,7 +26,7 @@ BENCHMARKS = {
     "cast": "last frame and review frames of an 8 s 720p take vs one plain ffmpeg decode",
     "sound": "finished 10-scene 80 s 720p episode with voices vs ffmpeg re-encoding the same 80 s",
 }
-DEFAULT = ["worker", "render", "pages", "browser", "cast", "sound"]
+DEFAULT = ["worker", "poll", "render", "pages", "browser", "cast", "sound"]
 
 
 def goals_met(result: Any) -> tuple[int, int]:

@@ -50,6 +50,7 @@ class Settings:
     poll_min_s: float = 3.0
     poll_max_s: float = 30.0
     worker_lease_s: float = 90.0
+    lambda_requests_per_min: float = 6000.0  # status calls to the Lambda, per worker process (ADR 0007)
 
     def modes(self) -> dict[str, str]:
         """Which mode each outside part is in, for the UI banner and the health page."""
@@ -111,4 +112,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         poll_min_s=float(_env("POLL_MIN_S", "3", env)),
         poll_max_s=float(_env("POLL_MAX_S", "30", env)),
         worker_lease_s=float(_env("WORKER_LEASE_S", "90", env)),
+        lambda_requests_per_min=float(_env("LAMBDA_REQUESTS_PER_MIN", "6000", env)),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from vsl.config import Settings, load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
+from vsl.jobs.poller import PollerConfig
 from vsl.jobs.worker import Worker, WorkerConfig
 from vsl.providers.registry import ProviderRegistry
 from vsl.storage.base import Storage
@@ -60,7 +61,8 @@ def build_runtime(settings: Settings | None = None, *, start_worker: bool | None
         poll_max_s=settings.poll_max_s,
         lease_s=settings.worker_lease_s,
     )
-    runtime = Runtime(settings, db, storage, registry, Worker(db, registry, storage, config))
+    polling = PollerConfig(requests_per_min={"lambda": settings.lambda_requests_per_min})
+    runtime = Runtime(settings, db, storage, registry, Worker(db, registry, storage, config, polling=polling))
     if settings.embedded_worker if start_worker is None else start_worker:
         runtime.start_worker()
     return runtime

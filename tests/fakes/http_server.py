@@ -115,17 +115,26 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: tests read `FakeHttpServer.requests` instead."""
 
 
+class _KeepAliveHandler(_Handler):
+    protocol_version = "HTTP/1.1"  # connections stay open between requests, as real APIs keep them
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # handler threads are joined on close: none outlives its test
     request_queue_size = 128  # bursts of concurrent clients are not refused
 
     def __init__(self, fake: FakeHttpServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler if fake.keep_alive else _Handler)
         self.fake = fake
+        if fake.keep_alive:  # an idle kept-alive connection must not hold up closing
+            self.daemon_threads, self.block_on_close = True, False
 
 
 class FakeHttpServer:
     """Base of the fakes: a context manager serving `route` over HTTP; `force` scripts the next answers."""
+
+    keep_alive = False  # HTTP/1.1 persistent connections (the benchmarks); tests close each connection
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

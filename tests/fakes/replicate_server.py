@@ -147,11 +147,13 @@ class FakeReplicateServer(FakeJobServer):
         return Reply(201, self.prediction_json(job))
 
     def _list(self, path: str) -> Reply:
-        """One page of the account's predictions, newest first; `next` is the URL of the following page."""
+        """One page of the account's predictions, newest first; `next` is the URL of the following page. Listing
+        a prediction moves it along its plan as a status request does (it counts as one of its polls)."""
         cursor = parse_qs(urlsplit(path).query).get("cursor", ["0"])[0]
         start = int(cursor) if cursor.isdigit() else 0
         newest_first = sorted(self.jobs, key=lambda job: (job.created_at, job.id), reverse=True)
-        page = newest_first[start : start + self.page_size]
+        polled = (self.poll_job(job.id) for job in newest_first[start : start + self.page_size])
+        page = [job for job in polled if job is not None]
         more = start + self.page_size < len(newest_first)
         return Reply(
             200,

@@ -74,8 +74,16 @@ def by_status(
     return list(session.scalars(stmt.order_by(NovelaVideo.episode_number, NovelaVideo.scene_number, NovelaVideo.take)))
 
 
-def claim(session: Session, statuses: Sequence[str], now: datetime, limit: int) -> list[NovelaVideo]:
-    """Lock and return due jobs. On PostgreSQL, `SKIP LOCKED` lets several workers share the queue."""
+def claim(
+    session: Session,
+    statuses: Sequence[str],
+    now: datetime,
+    limit: int,
+    providers: tuple[Sequence[str], bool] | None = None,
+) -> list[NovelaVideo]:
+    """Lock and return due jobs. On PostgreSQL, `SKIP LOCKED` lets several workers share the queue.
+
+    `providers=(names, True)` claims only jobs of those providers, `(names, False)` only jobs of others."""
     stmt = (
         select(NovelaVideo)
         .where(
@@ -86,6 +94,10 @@ def claim(session: Session, statuses: Sequence[str], now: datetime, limit: int) 
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if providers is not None:
+        names, inside = providers
+        of_provider = func.coalesce(NovelaVideo.provider, "local").in_(names)
+        stmt = stmt.where(of_provider if inside else ~of_provider)
     return list(session.scalars(stmt))
 
 

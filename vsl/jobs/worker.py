@@ -21,6 +21,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from vsl.db.models import Novela, NovelaVideo, utcnow
 from vsl.jobs import budget, costs, transitions
 from vsl.jobs.leases import LeaseKeeper
 from vsl.jobs.outputs import StageError, StoredOutput
+from vsl.jobs.poller import POLLED_IN_BATCHES, Polled, Poller, PollerConfig, Schedule, record_progress
 from vsl.jobs.purposes import purpose_of  # video take or image job: docs/adr/0004-image-jobs.md
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
@@ -58,6 +60,7 @@ WINDOW_MARGIN_S = 3600.0  # a same-id resubmission is made only this long before
 STOP_GRACE_S = 5.0  # a stopping worker waits this long for its calls in flight, then abandons them
 LATE_ANSWER = {"submitting", "unknown", "needs_attention"}  # where a submit's answer (with a job id) is recorded
 POLLED = [s.value for s in ACTIVE if s != JobStatus.RESERVED]  # active statuses other than "waiting to submit"
+PER_JOB = [s for s in POLLED if s not in POLLED_IN_BATCHES]  # the rest are polled in batches (vsl.jobs.poller)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Worker:
         storage: Storage,
         config: WorkerConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
+        polling: PollerConfig | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -90,13 +94,17 @@ class Worker:
         self._leases = LeaseKeeper(self._transaction, self.config.lease_s, clock)
         self.abandoned: list[int] = []  # takes whose calls were still in flight when `close` gave up on them
         self._closed = False
+        schedule = Schedule(self.config.poll_min_s, self.config.poll_max_s, self.config.lease_s)
+        self._poller = Poller(db, registry, schedule, polling or PollerConfig(), clock, self._transaction)
 
     # ── the loop ──────────────────────────────────────────────────────────────────────────────────
     def step(self) -> int:
         """Claim due jobs and advance each once; returns how many were advanced."""
+        handed = self._poller.round()  # first, so that a job submitted in this step is not polled in it too
+        list(self._pool.map(self._advance_polled, handed))
         claimed = self._claim(self.config.concurrency * 4)
         list(self._pool.map(self._advance_safely, claimed))
-        return len(claimed)
+        return len(claimed) + self._poller.claimed
 
     def run(self, stop: threading.Event) -> None:
         """Keep up to `concurrency` jobs advancing until `stop` is set.
@@ -107,6 +115,7 @@ class Worker:
         """
         running: set[Future[None]] = set()
         refill_at = max(1, self.config.concurrency // 4)
+        self._poller.start(stop, partial(self._pool.submit, self._advance_polled), self.config.idle_s)
         while not stop.is_set():
             free = self.config.concurrency - len(running)
             if free >= refill_at or not running:
@@ -126,6 +135,7 @@ class Worker:
         if self._closed:
             return
         self._closed = True
+        self._poller.close()
         if grace_s is None:
             self._pool.shutdown(wait=True)
             self._leases.stop()
@@ -156,7 +166,7 @@ class Worker:
         with self._transaction() as session:
             rows = video_repo.claim(session, [JobStatus.RESERVED.value], now, limit)
             if len(rows) < limit:
-                rows += video_repo.claim(session, POLLED, now, limit - len(rows))
+                rows += video_repo.claim(session, PER_JOB, now, limit - len(rows))
             for video in rows:
                 video.next_poll_at = until
         for video in rows:
@@ -170,6 +180,16 @@ class Worker:
             log.exception("advancing job %s failed; it will be retried after its lease", video.id)
         finally:
             self._leases.drop(video.id)
+
+    def _advance_polled(self, polled: Polled) -> None:
+        """A job the poller asked about and hands back: finished, failed, late, in error, or to cancel."""
+        try:
+            if polled.result is None:
+                self._poll(polled.video)
+            else:
+                self._polled(polled.video, polled.result)
+        except Exception:
+            log.exception("advancing job %s failed; it will be retried after its lease", polled.video.id)
 
     def advance(self, video_id: int) -> None:
         """Move one job along by one step, whatever its lease (the loop only advances the jobs it claimed)."""
@@ -423,20 +443,26 @@ class Worker:
 
     def _check(self, video: NovelaVideo) -> None:
         """Ask the provider for the job's status (one request) and act on the answer."""
+        result: JobSnapshot | ProviderError
         try:
-            snap = self.registry.get(video.provider or "local").status(video.job_id or "")
-        except ProviderNotFound as exc:
-            message, code = exc.message, exc.code
+            result = self.registry.get(video.provider or "local").status(video.job_id or "")
+        except ProviderError as exc:
+            result = exc
+        self._polled(video, result)
+
+    def _polled(self, video: NovelaVideo, result: JobSnapshot | ProviderError) -> None:
+        """Act on a status answer (`_check`'s, or the poller's)."""
+        if isinstance(result, ProviderNotFound):
+            message, code = result.message, result.code
             self._write(
                 video.id,
                 {"queued", "running", "storing"},
                 lambda s, v: self._fail(s, v, "status", message, code),
             )
-            return
-        except ProviderError as exc:
-            self._status_error(video, exc)
-            return
-        self._apply(video, snap)
+        elif isinstance(result, ProviderError):
+            self._status_error(video, result)
+        else:
+            self._apply(video, result)
 
     def _status_error(self, video: NovelaVideo, exc: ProviderError) -> None:
         def apply(session: Session, row: NovelaVideo) -> None:
@@ -485,7 +511,8 @@ class Worker:
         elif self._past_deadline(video):
             self._stuck(video, snap)
         else:
-            self._write(video.id, {"queued", "running"}, lambda s, v: self._in_progress(s, v, snap))
+            plan = self._poller.next_poll
+            self._write(video.id, {"queued", "running"}, lambda s, v: record_progress(s, v, snap, plan))
 
     def _to_storing(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
         video.poll_attempts = 0  # from here on it counts store tries
@@ -497,14 +524,6 @@ class Worker:
         else:
             self._release(session, video)
         transitions.move(session, video, "canceled", f"canceled at {video.provider}", snap.raw)
-
-    def _in_progress(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
-        if snap.state == ProviderState.RUNNING and video.status == "queued":
-            transitions.move(session, video, "running", "started", snap.raw)
-        if snap.progress is not None:
-            video.progress = max(0, min(99, snap.progress))
-        video.poll_attempts += 1
-        video.next_poll_at = self._later(video.poll_attempts)
 
     def _stuck(self, video: NovelaVideo, snap: JobSnapshot) -> None:
         """Past the model's max runtime: mark failed, then (outside the transaction) cancel it at the provider."""

@@ -6,11 +6,11 @@ A provider never touches the database: the job worker (`vsl.jobs`) owns state. E
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 
 class ProviderState(StrEnum):
@@ -159,3 +159,22 @@ class SubmitOutcomeUnknown(ProviderError):
     Never repeated inside the client: the job goes to `unknown`, and the worker recovers it as the provider's
     `submit_recovery` allows (docs/adr/0001-submit-recovery.md) or asks a person.
     """
+
+
+class StatusMany(Protocol):
+    """Optional capability: read many jobs' status in a few requests (docs/adr/0007-batched-polling.md).
+
+    A provider offering it sets `supports_status_many = True` and says how many jobs one request returns.
+    `status_many` returns the snapshots it found (at most `max_pages` requests); a job it did not find is simply
+    absent, and the caller asks for it with `status`.
+    """
+
+    supports_status_many: bool
+    status_page_size: int
+
+    def status_many(self, job_ids: Collection[str], *, max_pages: int) -> dict[str, JobSnapshot]: ...
+
+
+def supports_status_many(provider: object) -> TypeGuard[StatusMany]:
+    """Whether `provider` declares the batch status capability."""
+    return getattr(provider, "supports_status_many", False) is True

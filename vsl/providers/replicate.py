@@ -21,7 +21,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlparse, urlsplit
@@ -143,29 +143,34 @@ class ReplicateProvider:
         Stops at the first prediction whose data Replicate removed (older ones are removed too), after
         MAX_LIST_PAGES, or at the last page. A `next` link to another host is refused, never followed.
         """
-        path: str | None = "/predictions"
-        for _ in range(MAX_LIST_PAGES):
-            if path is None:
-                return None
-            page = self._api.get(RECONCILE, path)
-            results = page.get("results")
-            if not isinstance(results, list):
-                raise self._api.bad_answer(RECONCILE, "the list has no results", body=page)
-            for prediction in (as_dict(item) for item in results):
+        for results in self._list_pages(RECONCILE, MAX_LIST_PAGES):
+            for prediction in results:
                 if as_dict(prediction.get("input")).get(REQUEST_ID_INPUT) == client_request_id:
                     found = text_or_none(prediction.get("id"))
                     return self.status(found) if found else None
                 if prediction.get("data_removed") is True:
                     return None
-            path = self._next_path(page.get("next"))
         return None
 
-    def _next_path(self, link: Any) -> str | None:
+    def _list_pages(self, stage: str, max_pages: int) -> Iterator[list[dict[str, Any]]]:
+        """The predictions of each page of `GET /v1/predictions`, newest first, following `next` on our host."""
+        path: str | None = "/predictions"
+        for _ in range(max_pages):
+            if path is None:
+                return
+            page = self._api.get(stage, path)
+            results = page.get("results")
+            if not isinstance(results, list):
+                raise self._api.bad_answer(stage, "the list has no results", body=page)
+            yield [as_dict(item) for item in results]
+            path = self._next_path(stage, page.get("next"))
+
+    def _next_path(self, stage: str, link: Any) -> str | None:
         link = text_or_none(link)
         if link is None:
             return None
         if not link.startswith(self._api.base_url + "/"):
-            raise self._api.bad_answer(RECONCILE, f"the next page is not on {self._api.base_url}", body=link)
+            raise self._api.bad_answer(stage, f"the next page is not on {self._api.base_url}", body=link)
         return link.removeprefix(self._api.base_url)
 
     def _snapshot(self, job_id: str, data: dict[str, Any]) -> JobSnapshot:
@@ -199,6 +204,24 @@ class ReplicateProvider:
         api, out = urlsplit(self._api.base_url), urlsplit(url)
         same_origin = (out.scheme, out.netloc.lower()) == (api.scheme, api.netloc.lower())
         return {"Authorization": f"Bearer {self._token}"} if same_origin else {}
+
+    # Batch status (docs/adr/0007-batched-polling.md): the list returns 100 predictions a page, newest first.
+    supports_status_many = True
+    status_page_size = 100
+    requests_per_min = 3000  # Replicate's rate limit for every call but creating a prediction
+
+    def status_many(self, job_ids: Collection[str], *, max_pages: int) -> dict[str, JobSnapshot]:
+        """Predictions read from the list until every id is found, the list ends, or `max_pages` pages were read
+        (a job not found is absent: the caller asks for it with `status`)."""
+        wanted, found = set(job_ids), {}
+        for results in self._list_pages(STATUS, max_pages):
+            for item in results:
+                job_id = text_or_none(item.get("id"))
+                if job_id in wanted:
+                    found[job_id] = self._snapshot(job_id, item)
+            if len(found) == len(wanted):
+                break
+        return found
 
 
 def _compute_cost(model: Any, predict_time: Decimal | None) -> Decimal | None:
