@@ -45,12 +45,15 @@ def browser():
         yield b
 
 
-def _reload_until(browser: Browser, url: str, text: str, what: str, timeout_s: float = 60) -> None:
-    """The Cast page does not poll: reopen it until `text` shows (the worker runs in the server meanwhile)."""
+def _reload_until(browser: Browser, url: str, button: str, count: int, what: str, timeout_s: float = 60) -> None:
+    """The Cast page does not poll: reopen it until `count` buttons named `button` show (the worker runs in the
+    server meanwhile)."""
 
     def shown() -> bool:
         browser.open(url)
-        return browser.page.get_by_text(text).filter(visible=True).count() > 0
+        browser.page.get_by_role("button", name="Generate candidates").first.wait_for(state="visible")
+        found = browser.page.get_by_role("button", name=button, exact=True).filter(visible=True)
+        return found.count() >= count
 
     browser.wait_until(shown, what, timeout_s)
 
@@ -94,11 +97,15 @@ def test_the_cast_journey(app: str, browser: Browser, tmp_path: Path) -> None:
     browser.click("Generate candidates")
     browser.expect_text("Total to reserve")
     browser.click("Confirm and generate")
-    _reload_until(browser, url + "/cast", "Candidates", "the portrait candidates")
+    _reload_until(browser, url + "/cast", "Use this", 1, "both portrait candidates")  # the first is the reference
     page.locator("input[type=file]").first.set_input_files(str(_red_portrait(tmp_path)))
+    browser.expect_text("isabel-red.png")  # uploaded before the click that adds it
     browser.click("Add this image")
+    picks = page.get_by_role("button", name="Use this", exact=True)
+    browser.wait_until(lambda: picks.count() >= 2, "the upload among the candidates")
     browser.click("Use this")  # the upload, newest first: a red square the review will find drifted
-    browser.expect_text("reference")
+    generated = [page.get_by_text(f"#{n}", exact=True) for n in (1, 2)]
+    browser.wait_until(lambda: all(c.count() for c in generated), "the upload as the reference, both portraits left")
     browser.shot("cast")
     browser.assert_no_app_errors()
 

@@ -9,7 +9,7 @@ import pytest
 from tests.fakes.http_server import Plan, Reply
 from tests.fakes.replicate_server import FakeReplicateServer
 from tests.providers import CANARY
-from vsl.providers.base import ProviderState, SubmitRequest, supports_status_many
+from vsl.providers.base import ProviderBadResponse, ProviderState, SubmitRequest, supports_status_many
 from vsl.providers.replicate import ReplicateProvider
 
 LIST = "/v1/predictions"
@@ -89,10 +89,11 @@ def test_a_next_url_elsewhere_is_followed_only_by_its_query_on_the_configured_ap
     assert list_requests(server) == [LIST, f"{LIST}?cursor=100"]  # the token never left for elsewhere
 
 
-def test_a_malformed_page_finds_nothing_instead_of_failing(
+def test_a_malformed_page_is_a_bad_answer_so_the_poller_asks_one_by_one(
     server: FakeReplicateServer, provider: ReplicateProvider
 ) -> None:
     ids = create(provider, 3)
     server.force(Reply(200, {"results": "not a list", "next": None}), path_prefix=LIST)
 
-    assert provider.status_many(ids, max_pages=3) == {}
+    with pytest.raises(ProviderBadResponse, match="the list has no results"):
+        provider.status_many(ids, max_pages=3)

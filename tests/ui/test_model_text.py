@@ -73,3 +73,23 @@ def test_a_streamed_gpt5_answer_with_images_and_links_is_shown_with_nothing_live
     for shown in (streamed, stored):
         assert shown, "the answer is shown"
         assert all(f"`{EVIL}`" in s and "](" not in _outside_code(s) for s in shown), shown
+
+
+def test_a_link_to_a_page_of_the_studio_docs_stays_a_link() -> None:
+    text = "Read more: [user-guide › 8. Keep a face](docs?page=user-guide) · [api](docs?page=vsl-lambda-api#errors)"
+    assert neutralize(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"[guide](docs?page=user-guide&next={EVIL})",
+        f"[guide](docs?page=user-guide {EVIL})",
+        f"[![x]({EVIL})](docs?page=user-guide)",
+        f"[see {EVIL}](docs?page=user-guide)",
+        "[guide](/docs?page=user-guide)",
+    ],
+)
+def test_anything_more_than_a_docs_page_name_is_not_live(text: str) -> None:
+    shown = neutralize(text)
+    assert "](" not in _outside_code(shown) and "127.0.0.2" not in _outside_code(shown), shown

@@ -141,7 +141,7 @@ class ReplicateProvider:
         """The prediction whose input carries `client_request_id`, from the newest pages of `GET /v1/predictions`.
 
         Stops at the first prediction whose data Replicate removed (older ones are removed too), after
-        MAX_LIST_PAGES, or at the last page. A `next` link to another host is refused, never followed.
+        MAX_LIST_PAGES, or at the last page.
         """
         for results in self._list_pages(RECONCILE, MAX_LIST_PAGES):
             for prediction in results:
@@ -153,7 +153,7 @@ class ReplicateProvider:
         return None
 
     def _list_pages(self, stage: str, max_pages: int) -> Iterator[list[dict[str, Any]]]:
-        """The predictions of each page of `GET /v1/predictions`, newest first, following `next` on our host."""
+        """The predictions of each page of `GET /v1/predictions`, newest first (a malformed page raises)."""
         path: str | None = "/predictions"
         for _ in range(max_pages):
             if path is None:
@@ -163,15 +163,16 @@ class ReplicateProvider:
             if not isinstance(results, list):
                 raise self._api.bad_answer(stage, "the list has no results", body=page)
             yield [as_dict(item) for item in results]
-            path = self._next_path(stage, page.get("next"))
+            path = self._next_path(page.get("next"))
 
-    def _next_path(self, stage: str, link: Any) -> str | None:
-        link = text_or_none(link)
-        if link is None:
-            return None
-        if not link.startswith(self._api.base_url + "/"):
-            raise self._api.bad_answer(stage, f"the next page is not on {self._api.base_url}", body=link)
-        return link.removeprefix(self._api.base_url)
+    def _next_path(self, link: Any) -> str | None:
+        """The next page on the configured API: only the cursor of `next` is taken, whatever host it names.
+
+        Behind a proxy Replicate still links to api.replicate.com; following the link itself would send the
+        token there (or anywhere an answer points), so the query is asked of our own base URL instead.
+        """
+        query = urlsplit(text_or_none(link) or "").query
+        return f"/predictions?{query}" if query else None
 
     def _snapshot(self, job_id: str, data: dict[str, Any]) -> JobSnapshot:
         """A prediction object; every field but `status` may be missing or null."""

@@ -170,7 +170,7 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
     if status == JobStatus.PLANNED and c1.button("Generate", key=f"gen_{take.id}", type="primary", width="stretch"):
         spend.ask([Target(take.id)], f"Generate E{take.episode_number} S{take.scene_number}")
     if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
-        with c1.popover("Regenerate", width="stretch"):
+        with c1.popover("Regenerate", width="stretch", key=f"regen_pop_{take.id}", on_change="rerun"):
             _regenerate(take)
     if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
         runtime = get_runtime()
@@ -187,14 +187,19 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
 def _regenerate(take: NovelaVideo) -> None:
     """A new take (the old one is kept): with your own prompt, or revised by the agents from your feedback."""
     prompt = st.text_area("Prompt for the new take", take.script_prompt, key=f"regen_p_{take.id}")
-    if st.button("Price the new take", key=f"regen_{take.id}", width="stretch"):
+    close = {"on_click": _close_popover, "args": (f"regen_pop_{take.id}",)}  # the dialog that follows must be on top
+    if st.button("Price the new take", key=f"regen_{take.id}", width="stretch", **close):
         spend.ask(
             [Target(take.id, "new_take", prompt=prompt)],
             f"New take of E{take.episode_number} S{take.scene_number} (the old one is kept)",
         )
     feedback = st.text_input("…or tell the agents what to change", key=f"regen_f_{take.id}", max_chars=2000)
-    if st.button("Revise with the agents", key=f"regen_a_{take.id}", width="stretch", disabled=not feedback):
+    if st.button("Revise with the agents", key=f"regen_a_{take.id}", width="stretch", disabled=not feedback, **close):
         run_flow(lambda team: flows.regenerate(team, take.id, feedback))
+
+
+def _close_popover(key: str) -> None:
+    st.session_state[key] = False
 
 
 def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:

@@ -4,7 +4,9 @@ GPT-5's answers (and the provider messages and error texts they quote) are shape
 premise, a provider's error, an uploaded file's name. Markdown images make the browser fetch an address at once, and
 links take a click to anywhere, both carrying whatever the model put in the address. So every image or link becomes
 its text followed by its address as inline code: the user sees where it points, and nothing loads or is clickable
-(docs/adr/0006-model-text-rendering.md). Code spans and fenced blocks are left as they are: nothing in them is live.
+(docs/adr/0006-model-text-rendering.md). The one exception is a link to a page of the studio's own docs
+(`docs?page=<name>`): it cannot leave the studio or carry anything, and the chat's "Read more" needs it (issue 14).
+Code spans and fenced blocks are left as they are: nothing in them is live.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ _DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*(\S*).*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
 _BARE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.\-]{1,31}://|www\.)[^\s`<>]*[^\s`<>.,;:!?'\")\]]")
 _BRACKETS = re.compile(r"([\[\]<>])")
+_PLAIN_LABEL = re.compile(r"[^\x00`\[\]()<>!]{1,200}")
+_IN_STUDIO = re.compile(r"docs\?page=[A-Za-z0-9_-]{1,80}(?:#[a-z0-9-]{1,80})?")
 
 
 def neutralize(text: str | None) -> str:
@@ -54,10 +58,19 @@ def _spans(text: str) -> Iterator[tuple[bool, str]]:
 def _prose(text: str) -> str:
     text = _DEFINITION.sub(lambda m: f"{m.group(1)}: {_address(m.group(2))}", text)
     text = _IMAGE.sub(lambda m: f"{m.group(1) or 'image'} (image not loaded: {_address(m.group(2))})", text)
-    text = _LINK.sub(lambda m: f"{m.group(1)} ({_address(m.group(2))})", text)
+    text = _LINK.sub(_link, text)
     text = _AUTOLINK.sub(lambda m: _address(m.group(1)), text)
     pieces = re.split(r"(\x00[^\x00]*\x00)", text)  # addresses already made code stay as they are
     return "".join(p[1:-1] if p.startswith("\x00") else _plain_prose(p) for p in pieces)
+
+
+def _link(match: re.Match[str]) -> str:
+    """A link to a docs page of the studio stays a link; any other becomes its text and its address as code."""
+    label, url = match.group(1), match.group(2).strip()
+    plain = _PLAIN_LABEL.fullmatch(label) and not _BARE.search(label)
+    if plain and match.group(0).endswith(")") and _IN_STUDIO.fullmatch(url):
+        return f"\x00[{label}]({url})\x00"
+    return f"{label} ({_address(url)})"
 
 
 def _plain_prose(text: str) -> str:
