@@ -54,7 +54,7 @@ board.whole_episode(novela, episode)
 agents.show_proposal()
 spend.show_pending()
 board.scene_grid(novela, episode, resumed)
-sound.voices(novela_id)
+sound.voices(novela_id, episode)
 sound_export.export(novela_id, episode)
 with runtime.db.session() as session:
     board.spend_chart(video_repo.spend_over_time(session, novela_id))

@@ -29,7 +29,10 @@ def for_storage(value: Decimal) -> Decimal:
 
 
 def usd(value: object) -> str:
-    """`$1,234.57`: half-up to the cent, for display only."""
-    cents = to_cents(to_decimal(value))
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${abs(cents):,.2f}"
+    """`$1,234.57`: half-up to the cent, for display only. A non-zero amount under a cent shows its stored digits
+    (a spoken line costs `$0.0008`), so a real charge never reads as `$0.00`."""
+    amount = to_decimal(value)
+    cents, stored = to_cents(amount), for_storage(amount)
+    if cents == 0 and stored != 0:
+        return f"{'-' if stored < 0 else ''}${abs(stored).normalize():f}"
+    return f"{'-' if cents < 0 else ''}${abs(cents):,.2f}"

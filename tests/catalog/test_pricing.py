@@ -21,6 +21,7 @@ from vsl.catalog import (
     compare_video_models,
     duration_choices,
     estimate_plan,
+    generation_cost,
     get_catalog,
     image_cost,
     params_for,
@@ -136,6 +137,10 @@ CASES: list[tuple[str, Callable[[], Decimal], str]] = [
     ("speech 2500", lambda: audio_cost("speech-02-hd", 2500), "0.25"),  # 2.5 x 0.10
     ("speech 1 char", lambda: audio_cost("speech-02-hd", 1), "0.0001"),  # 0.001 x 0.10
     ("speech max text", lambda: audio_cost("speech-02-hd", 10_000), "1.00"),  # 10 x 0.10
+    # a speech job pays for the characters of its text, "Burn it." = 8: 0.008 x 0.10
+    ("speech job", lambda: generation_cost("speech-02-hd", {"text": "Burn it."}), "0.0008"),
+    # billed at its price whatever the recording's length
+    ("speech actual", lambda: actual_video_cost("speech-02-hd", {"text": "Burn it."}, output_seconds=D(9)), "0.0008"),
     # --- GPT-5 per 1M tokens ---------------------------------------------------------------------------
     # 3000 x 1.25/1M + 1500 x 10/1M = 0.00375 + 0.015 = 0.01875
     ("gpt-5 scene", lambda: gpt5_cost("gpt-5", 3000, 0, 1500), "0.01875"),

@@ -3,10 +3,13 @@ sample, assembling with progress and playing the episode with subtitles."""
 
 from __future__ import annotations
 
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.jobs.test_pipeline_local import FAST, run_until
 from tests.ui.conftest import app_env, open_page, texts  # noqa: F401 (the app_env fixture)
+from vsl.db.models import NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.worker import Worker
 from vsl.novelas import service
@@ -77,3 +80,26 @@ def test_assemble_from_the_board_and_play_the_episode_with_subtitles(app_env: Ru
     assert len(at.get("download_button")) == 5  # MP4, SRT, VTT, screenplay, shot list
     _click(at, "Export the novela (zip)")
     assert len(at.get("download_button")) == 1 and not at.warning
+
+
+def test_with_a_provider_the_lines_are_recorded_after_one_priced_confirmation(
+    app_env: Runtime,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    novela_id = _novela(app_env)
+    offline = open_page("pages/board.py", {"novela": str(novela_id)})
+    assert not [b for b in offline.button if b.label == "Record episode 1's lines"]  # the stand-in voice is free
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_test_token_0123456789")
+    st.cache_resource.clear()
+
+    at = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Record episode 1's lines")
+
+    assert "Record 2 line(s) of episode 1 with speech-02-hd" in texts(at)
+    (total,) = [m for m in at.metric if m.label == "Total to reserve"]
+    assert total.value == "$0.0032"  # 24 + 8 characters at $0.10 per 1,000
+    _click(at, "Confirm and generate")
+    with app_env.db.session() as session:
+        speech = session.query(NovelaVideo).filter_by(novela_id=novela_id, episode_number=0).all()
+    assert [v.status for v in speech] == ["reserved"] * 2
+    again = _click(open_page("pages/board.py", {"novela": str(novela_id)}), "Record episode 1's lines")
+    assert "already recorded or being recorded" in texts(again)

@@ -17,7 +17,7 @@ from vsl.sound.dialogue import NARRATOR, DialogueInvalid, DialogueLine, lines_of
 from vsl.sound.subtitles import cues_of, to_srt, to_vtt
 from vsl.sound.timeline import place_scene
 from vsl.sound.voices import SYSTEM_VOICES, VoiceSettings, all_voices, save_voice, voices_for
-from vsl.sound.voicing import speak_offline
+from vsl.sound.voicing import speak_lines
 
 SCENES = [  # (scene number, start on the episode clock, duration)
     (1, 3.0, 4.0),
@@ -79,20 +79,20 @@ def test_offline_voices_differ_per_character_and_durations_come_from_the_audio(
 ) -> None:
     voices = voices_for(db, novela_id, ["Isabel", "Rafael"])
     same_words = [DialogueLine("Isabel", "Come home."), DialogueLine("Rafael", "Come home.")]
-    isabel, rafael = speak_offline(same_words, voices, tmp_path)
+    isabel, rafael = speak_lines(same_words, voices, tmp_path)
     assert isabel.audio.read_bytes() != rafael.audio.read_bytes()
-    (longer,) = speak_offline(
+    (longer,) = speak_lines(
         [DialogueLine("Isabel", "Come home, now, before the storm reaches the hacienda.")], voices, tmp_path
     )
     assert 0.3 < isabel.duration_s < longer.duration_s < 6
-    assert speak_offline(same_words[:1], voices, tmp_path)[0].audio == isabel.audio  # reused, not spoken again
+    assert speak_lines(same_words[:1], voices, tmp_path)[0].audio == isabel.audio  # reused, not spoken again
 
 
 def test_subtitles_parse_back_and_every_cue_lies_inside_its_scene_in_order(
     db: Database, novela_id: int, tmp_path: Path
 ) -> None:
     voices = voices_for(db, novela_id, ["Isabel", "Rafael", NARRATOR])
-    plans = {n: place_scene(speak_offline(LINES[n], voices, tmp_path), n, start, length) for n, start, length in SCENES}
+    plans = {n: place_scene(speak_lines(LINES[n], voices, tmp_path), n, start, length) for n, start, length in SCENES}
     placed = [p for plan in plans.values() for p in plan.placed]
     assert plans[3].placed[0].end_s == 13.9  # cut at the scene's end (less its tail)
     assert [m.split("'")[0] for m in plans[3].left_out] == ["Scene 3: Rafael", "Scene 3: Isabel"]

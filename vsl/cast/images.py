@@ -49,23 +49,7 @@ def _params(model_id: str, aspect_ratio: str, seed: int | None) -> dict[str, Any
 
 
 def _job(session: Session, novela_id: int, model_id: str, title: str, prompt: str, params: dict, details: dict):
-    take = video_repo.latest_take_number(session, novela_id, repo.CAST_EPISODE, 0) + 1
-    row = NovelaVideo(
-        novela_id=novela_id,
-        episode_number=repo.CAST_EPISODE,
-        scene_number=0,
-        take=take,
-        title=title[:200],
-        script_prompt=prompt,
-        model_id=model_id,
-        model_parameters=params,
-        scene_details=details,
-        status="planned",
-    )
-    session.add(row)
-    session.flush()
-    video_repo.add_event(session, row.id, None, "planned", title)
-    return row
+    return video_repo.plan_job(session, novela_id, (repo.CAST_EPISODE, 0), model_id, title, prompt, params, details)
 
 
 def portrait_prompt(model_id: str, asset: Asset) -> str:
@@ -143,8 +127,3 @@ def approve_keyframe(db: Database, keyframe_id: int, approved: bool = True) -> N
 def purpose(video: NovelaVideo) -> str | None:
     value = (video.scene_details or {}).get("purpose")
     return value if value in IMAGE_PURPOSES else None
-
-
-def image_label(video: NovelaVideo) -> str | None:
-    """The quote line of an image job ("Portrait of Isabel"), None for a scene take."""
-    return (video.scene_details or {}).get("label") if purpose(video) else None

@@ -132,8 +132,8 @@ def actual_video_cost(
 ) -> Decimal:
     """What a finished generation costs: per-second models bill the output's seconds, GPU-billed models
     `predict_time` x rate; an unknown (None, zero or negative) measurement falls back to the estimate.
-    Image jobs (issue 9) are billed per image, so their actual cost is their price."""
-    if get_catalog().get(model_id).media_type == "image":
+    Image jobs (issue 9) are billed per image and speech per character, so their actual cost is their price."""
+    if get_catalog().get(model_id).media_type in ("image", "audio"):
         return generation_cost(model_id, params)
     spec, values = _priced(model_id, params)
     kind = spec.pricing.kind
@@ -160,9 +160,13 @@ def image_cost(model_id: str, count: int = 1) -> Decimal:
 
 
 def generation_cost(model_id: str, params: Mapping[str, Any]) -> Decimal:
-    """Estimated USD price of one job of a video or image model (an image job pays for `num_outputs` images)."""
-    if get_catalog().get(model_id).media_type == "image":
+    """Estimated USD price of one job: an image job pays for `num_outputs` images, a speech job for the
+    characters of its `text`."""
+    media_type = get_catalog().get(model_id).media_type
+    if media_type == "image":
         return image_cost(model_id, int(params.get("num_outputs") or 1))
+    if media_type == "audio":
+        return audio_cost(model_id, len(str(params.get("text") or "")))
     return video_cost(model_id, params)
 
 

@@ -108,6 +108,42 @@ def in_flight_count(session: Session, novela_id: int | None, statuses: Sequence[
     return session.scalar(stmt) or 0
 
 
+def plan_job(
+    session: Session,
+    novela_id: int,
+    at: tuple[int, int],
+    model_id: str,
+    title: str,
+    prompt: str,
+    params: dict,
+    details: dict,
+) -> NovelaVideo:
+    """A planned row at (episode, scene) with the next take number: an image or speech job (ADR 0004, 0008)."""
+    episode, scene = at
+    row = NovelaVideo(
+        novela_id=novela_id,
+        episode_number=episode,
+        scene_number=scene,
+        take=latest_take_number(session, novela_id, episode, scene) + 1,
+        title=title[:200],
+        script_prompt=prompt,
+        model_id=model_id,
+        model_parameters=params,
+        scene_details=details,
+        status="planned",
+    )
+    session.add(row)
+    session.flush()
+    add_event(session, row.id, None, "planned", title)
+    return row
+
+
+def job_label(video: NovelaVideo) -> str | None:
+    """The quote line of an image or speech job ("Portrait of Isabel"), None for a scene take."""
+    details = video.scene_details or {}
+    return details.get("label") if details.get("purpose") else None
+
+
 def add_event(
     session: Session,
     video_id: int,

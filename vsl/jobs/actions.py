@@ -15,7 +15,6 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vsl.cast.images import image_label
 from vsl.cast.prompts import cast_problems
 from vsl.catalog import validate, validate_prompt
 from vsl.db import novela_repo, video_repo
@@ -92,7 +91,7 @@ def _quote_line(session: Session, registry: ProviderRegistry, target: Target) ->
     if target.mode == "generate" and video.status != JobStatus.PLANNED:
         raise NothingToDo(f"Episode {video.episode_number}, scene {video.scene_number} is already {video.status}.")
     params = target.params if target.params is not None else video.model_parameters
-    label = image_label(video) or f"E{video.episode_number} S{video.scene_number}" + (
+    label = video_repo.job_label(video) or f"E{video.episode_number} S{video.scene_number}" + (
         " (new take)" if target.mode == "new_take" else ""
     )
     prompt = target.prompt if target.prompt is not None else video.script_prompt

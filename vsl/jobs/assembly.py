@@ -20,12 +20,14 @@ from vsl.db.engine import Database
 from vsl.db.models import EpisodeSubtitles, MediaItem, NovelaVideo
 from vsl.media.ffmpeg import probe
 from vsl.media.thumbnails import make_thumbnail
-from vsl.sound.dialogue import lines_of, speakers
+from vsl.sound.dialogue import SPEECH_MODEL, lines_of, speakers
 from vsl.sound.episodes import EpisodeCut, chosen_takes
 from vsl.sound.espeak import STAND_IN_LABEL
 from vsl.sound.render import SOUND_CHOICES, AssemblyFailed, EpisodeSpec, Progress, Rendered, SceneSource, render_episode
 from vsl.sound.scenes import scene_length
+from vsl.sound.speech_jobs import fetch_recordings, recordings
 from vsl.sound.voices import voices_for
+from vsl.sound.voicing import line_key
 from vsl.storage.base import Storage, StorageError
 
 __all__ = [
@@ -133,8 +135,10 @@ def assemble_episode(
         folder = Path(tmp)
         sources = _sources(storage, plan, folder, progress)
         voices = voices_for(db, novela_id, speakers(line for s in sources for line in s.lines))
+        wanted = {line_key(line, voices[line.speaker]) for s in sources for line in s.lines}
+        recorded = fetch_recordings(storage, recordings(db, novela_id), wanted, folder)
         rendered = render_episode(
-            EpisodeSpec(plan.novela_title, episode, sources, voices, crossfade_s), folder, progress
+            EpisodeSpec(plan.novela_title, episode, sources, voices, crossfade_s, recorded), folder, progress
         )
         progress(0.95, "Storing the episode")
         item = _publish(db, storage, novela_id, episode, plan, rendered, folder)
@@ -148,9 +152,19 @@ def _description(plan: _Plan, rendered: Rendered) -> str:
     skipped = [str(s) for s in plan.cut.missing if s not in {s for s, _, _ in plan.shown}]
     parts += [f"Placeholder cards: S{', S'.join(placeholders)}"] if placeholders else []
     parts += [f"Skipped: S{', S'.join(skipped)}"] if skipped else []
-    parts += [f"Voices: {STAND_IN_LABEL}"] if rendered.lines else []
+    parts += [_voices(rendered)] if rendered.lines else []
     parts += rendered.left_out
     return "\n".join(parts)
+
+
+def _voices(rendered: Rendered) -> str:
+    stand_in = sum(line.stand_in for line in rendered.lines)
+    if not stand_in:
+        return f"Voices: {SPEECH_MODEL}"
+    if stand_in == len(rendered.lines):
+        return f"Voices: {STAND_IN_LABEL}"
+    recorded = len(rendered.lines) - stand_in
+    return f"Voices: {SPEECH_MODEL} for {recorded} of {len(rendered.lines)} lines; the others: {STAND_IN_LABEL}"
 
 
 def _upload(storage: Storage, files: list[tuple[str, Path, str]], had_cut: bool) -> None:

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,8 +86,42 @@ def _materialise(video: NovelaVideo, snap: JobSnapshot, storage: Storage, tmp: P
         raise StageError("store", str(exc)) from exc
 
 
-def _thumbnail(key: str, local: Path, storage: Storage, tmp: Path) -> str:
-    thumb = make_thumbnail(local, "video", tmp / "thumb.jpg")
+def fetch_output(snap: JobSnapshot, storage: Storage, local: Path, what: str) -> Path:
+    """A local copy of a finished image or speech job's output (a Lambda output is read from the bucket)."""
+    try:
+        if snap.output_key and isinstance(storage, S3Storage):
+            return storage.download_to(storage.reference(snap.output_key).key, local)
+        if snap.output_path:
+            return Path(snap.output_path)
+        if snap.output_url:
+            download(snap.output_url, local, headers=snap.output_headers)
+            return local
+    except StorageError as exc:
+        raise StageError("download", str(exc)) from exc
+    raise StageError("download", snap.error_message or f"the provider reported success but gave no {what}")
+
+
+def keep_output(snap: JobSnapshot, storage: Storage, key: str, local: Path, content_type: str) -> ObjectInfo:
+    """Store a checked image or speech output under `key`; a Lambda output already in the bucket is referenced
+    where it is."""
+    try:
+        if snap.output_key and isinstance(storage, S3Storage):
+            return storage.reference(snap.output_key)
+        return storage.put_file(key, local, content_type)
+    except StorageError as exc:
+        raise StageError("store", str(exc)) from exc
+
+
+def thumbnail_of(key: str, local: Path, storage: Storage, tmp: Path, media_type: str) -> tuple[str | None, str | None]:
+    """The stored thumbnail's key, or None and a warning: a missing thumbnail never fails a paid job."""
+    try:
+        return _thumbnail(key, local, storage, tmp, media_type), None
+    except (MediaError, StorageError) as exc:
+        return None, f"thumbnail failed: {exc}"
+
+
+def _thumbnail(key: str, local: Path, storage: Storage, tmp: Path, media_type: str = "video") -> str:
+    thumb = make_thumbnail(local, media_type, tmp / "thumb.jpg")
     thumb_key = f"thumbnails/{key.rsplit('.', 1)[0]}.jpg"
     storage.put_file(thumb_key, thumb, "image/jpeg")
     return thumb_key
@@ -94,6 +129,28 @@ def _thumbnail(key: str, local: Path, storage: Storage, tmp: Path) -> str:
 
 def record_media(session: Session, video: NovelaVideo, out: StoredOutput) -> MediaItem:
     """Insert the library row for this take once; a repeated completion finds the existing row."""
+    title = video.title or f"Episode {video.episode_number}, scene {video.scene_number}"
+    return library_row(
+        session,
+        video,
+        out,
+        MediaFields("video", title, [f"take-{video.take}", video.model_id]),
+        episode_number=video.episode_number,
+        scene_number=video.scene_number,
+    )
+
+
+@dataclass(frozen=True)
+class MediaFields:
+    media_type: str
+    title: str
+    tags: list[str]
+
+
+def library_row(
+    session: Session, video: NovelaVideo, out: StoredOutput, fields: MediaFields, **extra: Any
+) -> MediaItem:
+    """The media library's row of a finished job, inserted once (a repeated completion finds it)."""
     existing = session.scalars(
         select(MediaItem).where((MediaItem.video_id == video.id) | (MediaItem.s3_key == out.key))
     ).first()
@@ -101,20 +158,19 @@ def record_media(session: Session, video: NovelaVideo, out: StoredOutput) -> Med
         return existing
     item = MediaItem(
         s3_key=out.key,
-        media_type="video",
+        media_type=fields.media_type,
         content_type=out.content_type,
         file_size_bytes=out.size,
         duration_seconds=out.duration_s,
-        title=video.title or f"Episode {video.episode_number}, scene {video.scene_number}",
+        title=fields.title,
         description=video.script_prompt[:2000],
-        tags=[f"take-{video.take}", video.model_id],
+        tags=fields.tags,
         source="generated",
         novela_id=video.novela_id,
         video_id=video.id,
-        episode_number=video.episode_number,
-        scene_number=video.scene_number,
         job_id=video.job_id,
         thumbnail_key=out.thumbnail_key,
+        **extra,
     )
     session.add(item)
     session.flush()

@@ -7,7 +7,7 @@ Every step that fails raises `AssemblyFailed` naming the step and, where one is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,7 +26,7 @@ from vsl.sound.dialogue import DialogueLine
 from vsl.sound.subtitles import cues_of, to_srt, to_vtt
 from vsl.sound.timeline import PlacedLine, place_scene
 from vsl.sound.voices import VoiceSettings
-from vsl.sound.voicing import speak_offline
+from vsl.sound.voicing import speak_lines
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
@@ -62,6 +62,7 @@ class EpisodeSpec:
     scenes: list[SceneSource]
     voices: dict[str, VoiceSettings]
     crossfade_s: float = 0.0
+    recorded: dict[str, Path] = field(default_factory=dict)  # speech-02-hd recordings by line key
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def _spoken(
         progress(0.1 + 0.3 * i / len(spec.scenes), f"Speaking the lines of scene {scene.scene}")
         if scene.sound == "model" or not scene.lines:
             continue
-        spoken = _step("speak the lines", scene.scene, lambda s=scene: speak_offline(s.lines, spec.voices, folder))
+        speak = lambda s=scene: speak_lines(s.lines, spec.voices, folder, spec.recorded)  # noqa: E731
+        spoken = _step("speak the lines", scene.scene, speak)
         segment = by_scene[scene.scene]
         plan = place_scene(spoken, scene.scene, segment.start_s, segment.duration_s)
         placed += plan.placed

@@ -18,7 +18,7 @@ from vsl.sound.render import SOUND_CHOICES
 from vsl.sound.subtitles import Cue, cues_of
 from vsl.sound.timeline import place_scene
 from vsl.sound.voices import VoiceSettings, voices_for
-from vsl.sound.voicing import speak_offline
+from vsl.sound.voicing import speak_lines
 
 SAMPLE_TEXT = "Good evening. This is how I sound when the story needs me."
 
@@ -57,7 +57,7 @@ def take_cues(db: Database, take: NovelaVideo) -> tuple[list[Cue], list[str]]:
     if not lines:
         return [], []
     voices = voices_for(db, take.novela_id, speakers(lines))
-    plan = place_scene(speak_offline(lines, voices, voice_cache()), take.scene_number, 0.0, scene_length(take))
+    plan = place_scene(speak_lines(lines, voices, voice_cache()), take.scene_number, 0.0, scene_length(take))
     return cues_of(plan.placed), plan.left_out
 
 
@@ -70,7 +70,7 @@ def novela_speakers(db: Database, novela_id: int) -> list[str]:
 
 def sample(voice: VoiceSettings) -> bytes:
     """A short WAV of the voice (the offline stand-in) for the user to listen to."""
-    (spoken,) = speak_offline([DialogueLine(voice.speaker, SAMPLE_TEXT)], {voice.speaker: voice}, voice_cache())
+    (spoken,) = speak_lines([DialogueLine(voice.speaker, SAMPLE_TEXT)], {voice.speaker: voice}, voice_cache())
     return spoken.audio.read_bytes()
 
 

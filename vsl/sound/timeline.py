@@ -23,6 +23,7 @@ class SpokenLine:
     line: DialogueLine
     audio: Path
     duration_s: float  # measured from the audio file
+    stand_in: bool = True  # spoken offline by espeak-ng, not recorded by speech-02-hd
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class PlacedLine:
     audio: Path
     start_s: float  # on the episode's clock
     end_s: float
+    stand_in: bool = True
 
     @property
     def caption(self) -> str:
@@ -59,6 +61,8 @@ def place_scene(spoken: list[SpokenLine], scene: int, start_s: float, duration_s
             )
             continue
         end = min(begin + item.duration_s, last)
-        placed.append(PlacedLine(scene, item.line, item.audio, round(start_s + begin, 3), round(start_s + end, 3)))
+        placed.append(
+            PlacedLine(scene, item.line, item.audio, round(start_s + begin, 3), round(start_s + end, 3), item.stand_in)
+        )
         cursor = end + GAP_S
     return ScenePlan(placed, left_out)

@@ -7,13 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from vsl.db.models import NovelaVideo
+from vsl.jobs.actions import Target
 from vsl.jobs.assembly import AssemblyFailed, MissingScenes, NotReady, assemble_episode
 from vsl.media import MediaError
 from vsl.sound import scenes
-from vsl.sound.dialogue import NARRATOR, DialogueInvalid, DialogueLine, emotions, lines_of
+from vsl.sound.dialogue import NARRATOR, SPEECH_MODEL, DialogueInvalid, DialogueLine, emotions, lines_of
 from vsl.sound.espeak import STAND_IN_LABEL
 from vsl.sound.render import SOUND_CHOICES
+from vsl.sound.speech_jobs import SpeechUnavailable, plan_speech
 from vsl.sound.voices import SYSTEM_VOICES, VoiceSettings, all_voices, check_voice, save_voice, voices_for
+from vsl.ui import spend
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, said
 
@@ -82,17 +85,42 @@ def _subtitles_preview(take: NovelaVideo) -> None:
         st.caption(f":material/record_voice_over: Timed from the {STAND_IN_LABEL}.")
 
 
-def voices(novela_id: int) -> None:
-    """The voice of every speaker, with a short sample to listen to."""
+def voices(novela_id: int, episode: int) -> None:
+    """The voice of every speaker, with a short sample to listen to, and recording the episode's lines."""
     db = get_runtime().db
     speakers = scenes.novela_speakers(db, novela_id)
     if not speakers:
         return
     voices_for(db, novela_id, speakers)
     with st.expander(f"Voices ({len(speakers)} speakers)"):
-        st.caption(f"Offline the lines are spoken by the {STAND_IN_LABEL}; its voice follows these settings.")
+        _record_lines(novela_id, episode)
         for voice in all_voices(db, novela_id):
             _voice_row(novela_id, voice)
+
+
+def _record_lines(novela_id: int, episode: int) -> None:
+    """speech-02-hd recordings of the lines not yet recorded, priced and confirmed like a take (ADR 0008)."""
+    runtime = get_runtime()
+    if runtime.registry.is_stand_in(SPEECH_MODEL):
+        st.caption(
+            f"Lines are spoken by the {STAND_IN_LABEL}, following these settings. With LAMBDA_API_URL or "
+            f"REPLICATE_API_TOKEN set, {SPEECH_MODEL} records them (priced per 1,000 characters)."
+        )
+        return
+    st.caption(f"Recorded lines are spoken by {SPEECH_MODEL}; the others by the {STAND_IN_LABEL}.")
+    help_text = "Every line not yet recorded with its current voice; you confirm the price first."
+    if not st.button(f"Record episode {episode}'s lines", icon=":material/mic:", key=f"record_{novela_id}_{episode}",
+                     help=help_text):  # fmt: skip
+        return
+    try:
+        ids = plan_speech(runtime.db, novela_id, episode)
+    except SpeechUnavailable as exc:
+        st.info(said(exc))
+        return
+    if not ids:
+        st.info(f"Every line of episode {episode} is already recorded or being recorded.")
+        return
+    spend.ask([Target(i) for i in ids], f"Record {len(ids)} line(s) of episode {episode} with {SPEECH_MODEL}")
 
 
 def _voice_row(novela_id: int, voice: VoiceSettings) -> None:
