@@ -47,6 +47,7 @@ def scene_json(brief: dict[str, Any]) -> dict[str, Any]:
         "dialogue": [{"speaker": names[0], "line": "¿Dónde estabas?", "emotion": "sad", "at_s": None}] if names else [],
         "audio_cues": ["rain on the windows"],
         "continuity_notes": "Same red dress as before.",
+        "continues_previous": brief["scene"] == 2,  # GPT-5 marks scene 2 as one unbroken sequence with scene 1
     }
 
 

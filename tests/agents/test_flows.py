@@ -212,3 +212,18 @@ def test_a_failing_key_is_shown_as_an_error_never_replaced_by_offline_drafting(
     assert "sk-wrong-key-0000" not in str(caught.value)
     (call,) = llm_calls(runtime.db)
     assert call.agent == "script_writer" and not call.ok and "rejected the API key" in (call.error or "")
+
+
+def test_the_writer_marks_an_unbroken_sequence_and_chaining_is_its_default(team: Team) -> None:
+    premise = "Isabel returns to her family's hacienda in Veracruz."
+    draft = flows.draft_novela(team, premise, episodes=1, scenes=3, model_id="veo-3.1-fast")
+
+    marks = [s["continues_previous"] for s in draft.first_episode]
+    chains = [d["details"]["chain"] for d in draft.scene_drafts().values()]
+    assert marks == [False, True, False]  # scene 2 picks up scene 1's last moment; scene 1 never continues
+    assert chains == marks  # veo-3.1-fast starts from a frame: the mark becomes the take's default
+    wan = draft.with_model("wan-2.5-t2v").scene_drafts()
+    assert [d["details"]["chain"] for d in wan.values()] == [False] * 3  # Wan takes no image: never chained
+    novela = flows.create_novela(team, draft, Decimal("40"))
+    stored = sorted(takes(team.runtime.db, novela.id), key=lambda t: t.scene_number)
+    assert [t.scene_details["chain"] for t in stored] == marks  # the board's toggle starts there

@@ -165,3 +165,34 @@ def test_offline_chained_take_starts_on_its_predecessors_last_frame(
     chained = np.abs(_pixels(start) - _pixels(last)).mean()
     assert chained < 4.0  # the same picture, through H.264 and a JPEG
     assert np.abs(_pixels(unrelated) - _pixels(last)).mean() > 4 * chained  # the measure can tell pictures apart
+
+
+def test_rest_of_episode_renders_a_continuous_sequence_in_order_each_from_the_last_frame(
+    db: Database, local_stack: LocalStack
+) -> None:
+    novela_id = make_novela(db, duration=2, resolution="480p", scenes=3).id
+    _set_prompt(db, novela_id, 2, "A knock at the door.", chain=True)
+    _set_prompt(db, novela_id, 3, "She opens it.", chain=True)
+    targets = actions.targets_rest_of_episode(db, novela_id, 1)
+
+    quote = actions.quote(db, local_stack.registry, targets)  # not refused: scenes 1 and 2 come in the same click
+    first, second, third = run_until(local_stack.worker, db, actions.confirm(db, local_stack.registry, quote))
+
+    assert [t.status for t in (first, second, third)] == ["completed"] * 3, [t.failure_message for t in (second, third)]
+    assert (second.scene_details["chained_from"], third.scene_details["chained_from"]) == (first.id, second.id)
+    assert first.completed_at <= second.submitted_at and second.completed_at <= third.submitted_at
+    with db.session() as session:
+        said = [e.message for e in video_repo.events(session, third.id)]
+    assert "waiting for E1 S2 to finish, to start from its last frame" in said
+
+
+def test_a_chained_scene_waits_only_for_a_predecessor_on_its_way(sqlite_db: Database, local_registry) -> None:
+    novela_id = make_novela(sqlite_db, scenes=2).id
+    video_id = _set_prompt(sqlite_db, novela_id, 2, "More rain.", chain=True)
+    first = actions.targets_rest_of_episode(sqlite_db, novela_id, 1)[:1]
+    with pytest.raises(actions.InvalidTake, match="turn off “Continue from the previous scene”"):
+        actions.quote(sqlite_db, local_registry, [actions.Target(video_id)])
+
+    actions.confirm(sqlite_db, local_registry, actions.quote(sqlite_db, local_registry, first))  # scene 1 on its way
+
+    assert actions.quote(sqlite_db, local_registry, [actions.Target(video_id)]).lines  # scene 2 may now wait for it

@@ -127,3 +127,17 @@ def test_the_assembled_episode_plays_on_the_board(app_env) -> None:
     (player,) = [e for e in at.expander if e.label.startswith("Play the whole episode")]
     assert player.label == "Play the whole episode 1 (4 s)"
     assert len(player.get("video")) == 1
+
+
+def test_a_chained_scene_says_it_starts_when_the_previous_one_is_done(app_env) -> None:
+    novela = _novela(app_env)
+    _, second = _takes(app_env, novela.id)
+    with app_env.db.write() as session:
+        row = video_repo.get(session, second.id)
+        row.scene_details = {**row.scene_details, "chain": True}
+    at = open_page("pages/board.py", {"novela": str(novela.id)})
+    _button(at, "Rest of episode").click().run()  # one click for both: the chained scene waits for scene 1
+    _button(at, "Confirm and generate").click().run()
+    assert not at.exception
+    shown = [p.text for p in at.get("progress")]
+    assert "0% · chained: starts when the previous scene is done" in shown and len(shown) == 2

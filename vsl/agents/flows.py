@@ -23,6 +23,7 @@ from vsl.agents.integrator import plan_settings
 from vsl.agents.profiles import FALLBACK, INTEGRATOR, USER, WRITER
 from vsl.agents.script_writer import CallContext
 from vsl.agents.team import Team
+from vsl.cast.prompts import takes_first_frame
 from vsl.catalog import get_catalog
 from vsl.db import agent_repo, video_repo
 from vsl.db.models import Novela, NovelaVideo
@@ -94,15 +95,23 @@ class NovelaDraft:
         )
 
     def scene_drafts(self) -> dict[tuple[int, int], dict[str, Any]]:
-        return {(1, n): _scene_draft(scene) for n, scene in enumerate(self.first_episode, start=1)}
+        return {(1, n): _scene_draft(scene, model_id=self.model_id) for n, scene in enumerate(self.first_episode, 1)}
 
     def with_model(self, model_id: str) -> NovelaDraft:
         """The draft re-fitted to another model: settings it accepts, a new estimate and budget."""
         return replace(self, settings=plan_settings(model_id, self.settings, self.episodes, self.scenes))
 
 
-def _scene_draft(scene: dict[str, Any], agent: str = WRITER) -> dict[str, Any]:
+def chains_by_default(scene: dict[str, Any], model_id: str) -> bool:
+    """Chaining is the default where the writer marks one unbroken sequence and the model can start from a frame."""
+    return bool(scene.get("continues_previous")) and takes_first_frame(model_id)
+
+
+def _scene_draft(scene: dict[str, Any], agent: str = WRITER, model_id: str | None = None) -> dict[str, Any]:
+    """A scene as a planned take's fields; with `model_id`, chaining is set to the writer's default."""
     details = {k: scene[k] for k in ("camera", "characters_present", "dialogue", "audio_cues", "continuity_notes")}
+    if model_id is not None:
+        details["chain"] = chains_by_default(scene, model_id)
     return {
         "title": scene["title"],
         "prompt": scene["prompt"],
@@ -242,7 +251,8 @@ def _candidate_params(video: NovelaVideo, scene: dict[str, Any], images: list[st
 
 def _take_request(video: NovelaVideo, written: dict[str, Any], mode: str, seed: int | None) -> dict[str, Any]:
     scene = written["scene"]
-    draft = _scene_draft(scene)
+    fresh = "chain" not in (video.scene_details or {})  # else the user's own choice, or the first draft's, stands
+    draft = _scene_draft(scene, model_id=video.model_id if fresh else None)
     details = {**draft["details"], "drafted_offline": bool(written["offline"])}
     return {
         "novela_id": video.novela_id,

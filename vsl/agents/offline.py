@@ -207,6 +207,13 @@ def _present(bible: StoryBible, brief_beat: str, scene: int) -> list[str]:
     return [names[(scene - 1) % len(names)]]
 
 
+def _same_lead(beat: str, before: str) -> bool:
+    """Offline, a scene continues the previous one when both beats open on the same character (the arrival,
+    then the clash it leads to); a discovery, a confidence or the cliffhanger are cuts."""
+    lead = beat.split(" ", 1)[0]
+    return bool(before) and lead not in NOT_NAMES and before.split(" ", 1)[0] == lead
+
+
 def _soften(text: str) -> str:
     for pattern, softer in SOFTER.items():
         text = re.sub(pattern, softer, text, flags=re.IGNORECASE)
@@ -298,6 +305,7 @@ class OfflineDrafter:
             "dialogue": dialogue,
             "audio_cues": parts["audio"],
             "continuity_notes": f"Follows {previous[0]}" if previous else "Opening scene: establish the looks.",
+            "continues_previous": brief.scene > 1 and _same_lead(beat, bible.beat(brief.episode, brief.scene - 1)),
         }
 
 

@@ -60,6 +60,9 @@ When asked for a scene, answer with the `scene_prompt` schema:
 - duration_s: the length the scene needs, in whole seconds, preferably one the model offers.
 - camera, characters_present (names from the bible), dialogue (speaker and line), audio_cues,
   continuity_notes (what must match earlier scenes: wardrobe, props, time of day, injuries).
+- continues_previous: true only when this scene picks up the previous scene's last moment in one unbroken
+  sequence (same place, same moment, no cut in time); its first frame will be the previous take's last frame.
+  False for a cut to another place or time, and always false for scene 1.
 Use the previous scene summaries for continuity. When feedback or a failure diagnosis is given, revise the
 current prompt to address it and keep what works. Write in the language of the premise.
 

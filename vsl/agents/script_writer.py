@@ -52,6 +52,7 @@ SCENE_SCHEMA: dict[str, Any] = {
         },
         "audio_cues": _TEXTS,
         "continuity_notes": _TEXT,
+        "continues_previous": {"type": "boolean"},  # one unbroken sequence with the scene before: chain its frame
     },
     "required": [
         "title",
@@ -64,6 +65,7 @@ SCENE_SCHEMA: dict[str, Any] = {
         "dialogue",
         "audio_cues",
         "continuity_notes",
+        "continues_previous",
     ],
     "additionalProperties": False,
 }
@@ -325,6 +327,7 @@ def tidy_scene(raw: dict[str, Any], brief: SceneBrief) -> dict[str, Any]:
         "dialogue": dialogue,
         "audio_cues": _texts(raw.get("audio_cues")),
         "continuity_notes": _text(raw.get("continuity_notes")),
+        "continues_previous": raw.get("continues_previous") is True and brief.scene > 1,
     }
 
 

@@ -19,6 +19,7 @@ from vsl.cast.repo import CAST_EPISODE
 from vsl.db import video_repo
 from vsl.db.engine import Database
 from vsl.db.models import Keyframe, NovelaVideo
+from vsl.jobs.states import ACTIVE
 from vsl.storage.base import Storage
 
 
@@ -93,6 +94,25 @@ def chain_source(session: Session, video: NovelaVideo) -> NovelaVideo:
         where = f"episode {before[0]}, scene {before[1]}" if before else "the previous scene"
         raise ChainUnavailable(f"There is no finished take of {where} to continue from yet; generate it first.")
     return source
+
+
+def chain_pending(session: Session, video: NovelaVideo) -> tuple[int, int] | None:
+    """The previous (episode, scene) when this take asks to be chained, none of that scene's takes has finished
+    yet and one is on its way: the chained take waits for it rather than starting without its frame."""
+    if not (video.scene_details or {}).get("chain"):
+        return None
+    before = previous_scene(session, video)
+    if before is None or chosen_take(session, video.novela_id, *before) is not None:
+        return None
+    waiting = session.scalar(
+        select(NovelaVideo.id).where(
+            NovelaVideo.novela_id == video.novela_id,
+            NovelaVideo.episode_number == before[0],
+            NovelaVideo.scene_number == before[1],
+            NovelaVideo.status.in_(ACTIVE),
+        )
+    )
+    return before if waiting is not None else None
 
 
 def chain_frame(session: Session, video: NovelaVideo, storage: Storage) -> Keyframe:

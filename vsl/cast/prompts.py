@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vsl.cast import repo
-from vsl.cast.keyframes import ChainUnavailable, chain_source, frames_for
+from vsl.cast.keyframes import ChainUnavailable, chain_pending, chain_source, frames_for, previous_scene
 from vsl.cast.names import mentions, replace_mentions, spoken
 from vsl.catalog import get_catalog, validate
 from vsl.catalog.validation import MEDIA_PREFIX
@@ -72,8 +72,15 @@ def image_models() -> list[str]:
     return [m.id for m in get_catalog().models("video") if takes_first_frame(m.id)]
 
 
-def cast_problems(session: Session, video: NovelaVideo, prompt: str, params: dict[str, Any]) -> list[str]:
-    """Why this take cannot be priced yet because of its cast or frames; [] when it can."""
+def cast_problems(
+    session: Session,
+    video: NovelaVideo,
+    prompt: str,
+    params: dict[str, Any],
+    coming: frozenset[tuple[int, int]] = frozenset(),
+) -> list[str]:
+    """Why this take cannot be priced yet because of its cast or frames; [] when it can. A chained take may
+    wait for its previous scene when that scene is in the same confirmation (`coming`) or already on its way."""
     if video.episode_number == repo.CAST_EPISODE:
         return []
     known = repo.by_key(session, video.novela_id)
@@ -85,11 +92,12 @@ def cast_problems(session: Session, video: NovelaVideo, prompt: str, params: dic
             f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the cast (cast: {cast}); "
             "add it on the Cast page or fix the prompt."
         )
-    if (video.scene_details or {}).get("chain"):
+    if (video.scene_details or {}).get("chain") and previous_scene(session, video) not in coming:
         try:
             chain_source(session, video)
         except ChainUnavailable as exc:
-            problems.append(str(exc))
+            if chain_pending(session, video) is None:
+                problems.append(f"{exc} (or turn off “Continue from the previous scene”)")
     if frames_for(session, video) and not takes_first_frame(video.model_id):
         name = get_catalog().get(video.model_id).display_name
         problems.append(

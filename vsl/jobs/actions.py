@@ -78,13 +78,21 @@ def quote(db: Database, registry: ProviderRegistry, targets: list[Target]) -> Qu
     if not targets:
         raise NothingToDo("There is nothing to generate.")
     with db.session() as session:
-        lines = [_quote_line(session, registry, t) for t in targets]
+        coming = frozenset(_scene_of(session, t) for t in targets)
+        lines = [_quote_line(session, registry, t, coming) for t in targets]
         novela = _novela_of(session, lines)
         total = sum((line.cost for line in lines), ZERO)
         return Quote(novela.id, lines, total, budget.available(novela))
 
 
-def _quote_line(session: Session, registry: ProviderRegistry, target: Target) -> QuoteLine:
+def _scene_of(session: Session, target: Target) -> tuple[int, int]:
+    video = video_repo.get(session, target.video_id)
+    return (video.episode_number, video.scene_number) if video else (0, 0)
+
+
+def _quote_line(
+    session: Session, registry: ProviderRegistry, target: Target, coming: frozenset[tuple[int, int]]
+) -> QuoteLine:
     video = video_repo.get(session, target.video_id)
     if video is None:
         raise NothingToDo(f"Scene take {target.video_id} no longer exists.")
@@ -96,7 +104,7 @@ def _quote_line(session: Session, registry: ProviderRegistry, target: Target) ->
     )
     prompt = target.prompt if target.prompt is not None else video.script_prompt
     problems = validate(video.model_id, params) + validate_prompt(video.model_id, prompt)
-    problems += cast_problems(session, video, prompt, params)  # unknown @Name, frames on a model taking none
+    problems += cast_problems(session, video, prompt, params, coming)  # unknown @Name, frames on a model taking none
     if problems:
         raise InvalidTake(f"{label} cannot be generated yet: " + " ".join(problems))
     provider = registry.route(video.model_id)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vsl.cast import keyframes
 from vsl.catalog import actual_video_cost, get_catalog
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
@@ -266,7 +267,7 @@ class Worker:
             if row.cancel_requested and not _maybe_sent(session, row):
                 self._cancel_before_submit(session, row)
                 return
-            if self._paused(session, row):
+            if self._paused(session, row) or self._awaiting_chain(session, row):
                 return
             transitions.move(session, row, "submitting", f"submitting to {row.provider}")
             self._lease(row)
@@ -286,6 +287,19 @@ class Worker:
         if not costs.already_paused(session, video):
             transitions.note(session, video, costs.pause_message(novela), {costs.PAUSED: True})
         video.next_poll_at = self.clock() + timedelta(seconds=self.config.poll_max_s)
+        return True
+
+    def _awaiting_chain(self, session: Session, video: NovelaVideo) -> bool:
+        """Hold a chained take until a take of its previous scene, already on its way, has finished: it starts
+        from that take's last frame ("rest of episode" on a continuous sequence renders it in order; ADR 0009)."""
+        before = keyframes.chain_pending(session, video)
+        if before is None:
+            return False
+        message = f"waiting for E{before[0]} S{before[1]} to finish, to start from its last frame"
+        events = video_repo.events(session, video.id)
+        if not events or events[-1].message != message:
+            transitions.note(session, video, message)
+        video.next_poll_at = self.clock() + timedelta(seconds=self.config.poll_min_s)
         return True
 
     def _cancel_before_submit(self, session: Session, video: NovelaVideo) -> None:

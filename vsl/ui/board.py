@@ -81,14 +81,21 @@ def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo], resumed: fr
         st.markdown(f"{badge} take {take.take}/{len(takes)}")
         cast_scenes.cast_line(take)  # who is in it, its keyframe, chaining (issue 9)
         if JobStatus(take.status) in ACTIVE:
-            where = "resuming after the restart" if take.id in resumed else PROVIDER_LABELS.get(take.provider or "", "")
-            st.progress(take.progress / 100, text=f"{take.progress}% · {where}")
+            st.progress(take.progress / 100, text=f"{take.progress}% · {_where(take, resumed)}")
         _media(take)
         _costs(take)
         _failure(take)
         _prompt(take)
         sound.scene_sound(take)
         _actions(novela, take)
+
+
+def _where(take: NovelaVideo, resumed: frozenset[int]) -> str:
+    if take.id in resumed:
+        return "resuming after the restart"
+    if take.status == JobStatus.RESERVED and (take.scene_details or {}).get("chain"):
+        return "chained: starts when the previous scene is done"
+    return PROVIDER_LABELS.get(take.provider or "", "")
 
 
 def _prompt(take: NovelaVideo) -> None:
