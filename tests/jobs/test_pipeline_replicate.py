@@ -96,6 +96,7 @@ def test_per_second_model_output_is_downloaded_stored_and_billed_by_its_length(
     (row,) = run_until(s.worker, s.db, confirm_all(s.db, s.registry, novela_id))
 
     assert (row.status, row.provider) == ("completed", "replicate")
+    assert row.scene_details["provider_page"] == f"https://replicate.com/p/{row.job_id}"  # urls.web, for the board
     assert s.storage.get_bytes(row.s3_key) == output  # copied in before Replicate deletes it
     seconds = probe(s.storage.download_to(row.s3_key, tmp_path / "out.mp4")).duration_s
     assert row.duration_seconds == seconds

@@ -141,3 +141,16 @@ def test_a_chained_scene_says_it_starts_when_the_previous_one_is_done(app_env) -
     assert not at.exception
     shown = [p.text for p in at.get("progress")]
     assert "0% · chained: starts when the previous scene is done" in shown and len(shown) == 2
+
+
+def test_a_take_links_its_page_at_the_provider(app_env) -> None:
+    novela = _novela(app_env)
+    first, second = _takes(app_env, novela.id)
+    with app_env.db.write() as session:
+        for take, page in ((first, "https://replicate.com/p/abc123"), (second, "javascript:alert(1)")):
+            row = video_repo.get(session, take.id)
+            row.provider, row.status = "replicate", "running"
+            row.scene_details = {**row.scene_details, "provider_page": page}
+    at = open_page("pages/board.py", {"novela": str(novela.id)})
+    links = [(b.proto.label, b.proto.url) for b in at.get("link_button")]
+    assert links == [("Open at Replicate", "https://replicate.com/p/abc123")]  # only a web address is a link

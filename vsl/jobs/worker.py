@@ -39,6 +39,7 @@ from vsl.jobs.purposes import purpose_of  # video take or image job: docs/adr/00
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
 from vsl.providers.base import (
+    PROVIDER_PAGE,
     JobSnapshot,
     Provider,
     ProviderConflict,
@@ -313,6 +314,8 @@ class Worker:
         now = self.clock()
         video.job_id = snap.job_id
         video.submitted_at = now
+        if snap.web_url:  # the job's page at the provider (Replicate's urls.web), for the board to link
+            video.scene_details = {**(video.scene_details or {}), PROVIDER_PAGE: snap.web_url}
         video.poll_attempts = 0
         limit = get_catalog().get(video.model_id).max_runtime_s
         video.deadline_at = now + timedelta(seconds=limit)

@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, TypeGuard
 
+PROVIDER_PAGE = "provider_page"  # the take's scene_details key for JobSnapshot.web_url, linked on the board
+
 
 class ProviderState(StrEnum):
     QUEUED = "queued"

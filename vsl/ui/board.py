@@ -22,6 +22,7 @@ from vsl.money import ZERO, to_cents, usd
 from vsl.novelas import service
 from vsl.novelas.service import NovelaNotFound
 from vsl.novelas.validation import NovelaInvalid, parse_budget
+from vsl.providers.base import PROVIDER_PAGE
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.sound import scenes
 from vsl.storage.base import StorageError
@@ -145,6 +146,9 @@ def _media(take: NovelaVideo) -> None:
 def _costs(take: NovelaVideo) -> None:
     actual = usd(take.actual_cost) if take.actual_cost is not None else "—"
     st.caption(f"Estimated {usd(take.estimated_cost)} · actual {actual}")
+    page = str((take.scene_details or {}).get(PROVIDER_PAGE) or "")
+    if page.startswith("https://") and take.provider in PROVIDER_LABELS:
+        st.link_button(f"Open at {PROVIDER_LABELS[take.provider]}", page, icon=":material/open_in_new:")
 
 
 def _failure(take: NovelaVideo) -> None:
