@@ -14,7 +14,6 @@ from vsl.catalog import (
     compare_video_models,
     duration_choices,
     duration_of,
-    estimate_plan,
     get_catalog,
     normalize,
     params_for,
@@ -63,6 +62,7 @@ with left:
         chars = st.number_input("Narration characters per scene (speech-02-hd)", 0, 10_000, 0)
         gpt_in = st.number_input("GPT-5 input tokens per scene", 0, 200_000, 3000, step=500)
         gpt_out = st.number_input("GPT-5 output tokens per scene", 0, 100_000, 1500, step=500)
+    cast_inputs = calculator.cast_inputs()
 
 if any(lim.problem(v) for lim, v in ((limits.EPISODES, episodes), (limits.SCENES, scenes), (limits.TAKES, takes))):
     st.stop()  # the box says what is wrong
@@ -81,7 +81,8 @@ try:
         gpt_input_tokens_per_scene=gpt_in,
         gpt_output_tokens_per_scene=gpt_out,
     )
-    estimate = estimate_plan(plan)
+    whole, cast = calculator.price(plan, cast_inputs)
+    estimate = whole.plan
 except PricingError as exc:
     problems.append(str(exc))
 
@@ -94,10 +95,12 @@ with right:
     c1.metric("Per video", usd(estimate.per_video))
     c2.metric("Per scene", usd(estimate.per_scene))
     c3.metric("Per episode", usd(estimate.per_episode))
-    c4.metric("Whole novela", usd(estimate.total))
+    c4.metric("Whole novela", usd(whole.total))
     st.caption(f"{estimate.video_count.normalize():f} video generations expected (takes × (1 + regenerations)).")
+    st.caption(calculator.cast_caption(cast, whole))
     if not spec.pricing.verified:
         st.warning(f"{spec.display_name}'s price is unverified ({spec.pricing.note or spec.pricing.source}).")
-    st.plotly_chart(charts.breakdown(estimate.breakdown), width="stretch")
-    st.plotly_chart(charts.model_comparison(compare_video_models(plan), model_id), width="stretch")
-    calculator.cheapest_box(plan, int(duration), str(resolution), str(aspect))
+    st.plotly_chart(charts.breakdown(whole.breakdown), width="stretch")
+    quotes = compare_video_models(plan)
+    st.plotly_chart(charts.model_comparison(quotes, model_id, whole.cast_total), width="stretch")
+    calculator.cheapest_box(plan, int(duration), str(resolution), str(aspect), whole.cast_total)

@@ -46,6 +46,13 @@ def test_create_stores_the_novela_and_plans_episode_one(db: Database) -> None:
     assert [(t.scene_number, t.take, t.status) for t in takes] == [(s, 1, "planned") for s in range(1, 5)]
 
 
+def test_the_stored_estimate_includes_one_portrait_per_reference_character(db: Database) -> None:
+    alone = service.create(db, novela_input())
+    cast = service.create(db, novela_input(characters=[Character("Isabel"), Character("Mateo")]))
+    # 2 portraits x $0.003 (flux-schnell, the default portrait model)
+    assert service.get(db, cast.id).estimated_cost - service.get(db, alone.id).estimated_cost == Decimal("0.006")
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

@@ -8,6 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.ui.conftest import open_page, texts
 from vsl.db import novela_repo, video_repo
+from vsl.money import usd
+from vsl.novelas.estimate import plan_estimate
+from vsl.ui import wizard
 
 
 def _button(at: AppTest, label: str):
@@ -70,3 +73,26 @@ def test_invalid_input_shows_errors_inline_and_stores_nothing(app_env) -> None:
     assert any("Enter the budget as a number of US dollars" in e.value for e in at.error)
     with app_env.db.session() as session:
         assert novela_repo.count(session) == 0
+
+
+def test_the_cost_preview_counts_a_portrait_per_character_as_the_stored_estimate_does(app_env) -> None:
+    at = open_page("pages/new_novela.py")
+    _text_input(at, "Title").input("Retratos").run()
+    _next(at)
+    next(b for b in at.button if b.key == "wiz_model_wan-2.5-t2v").click().run()
+    for _ in range(3):  # model settings, episodes and scenes, to the characters
+        _next(at)
+    for name in ("Isabel", "Mateo"):
+        _text_input(at, "Name").input(name)
+        _button(at, "Add character").click().run()
+    _next(at)
+    expected = plan_estimate(wizard.to_input(at.session_state["wiz"]))
+    assert expected.cast["portraits"] == Decimal("0.006")  # 2 portraits x $0.003 (FLUX.1 [schnell])
+    page = texts(at)
+    assert f"Whole novela {usd(expected.total)}" in page
+    assert "The whole novela includes 2 portraits ($0.01), one per reference character, with FLUX.1 [schnell]." in page
+    _next(at)
+    _button(at, "Create novela").click().run()
+    with app_env.db.session() as session:
+        (card,) = novela_repo.cards(session)
+    assert card.novela.estimated_cost == expected.total

@@ -8,14 +8,14 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 
-from vsl.catalog import estimate_plan, resolution_of
-from vsl.catalog.pricing import PlanInput
+from vsl.catalog import resolution_of
 from vsl.db import novela_repo, video_repo
 from vsl.db.engine import Database
 from vsl.db.models import MediaItem, Novela, NovelaVideo, utcnow
 from vsl.jobs.states import HOLDS_MONEY
 from vsl.money import ZERO
 from vsl.novelas import validation
+from vsl.novelas.estimate import plan_estimate
 from vsl.novelas.validation import NovelaInput, NovelaInvalid
 from vsl.storage.base import Storage, StorageError
 
@@ -51,16 +51,6 @@ class CostSummary:
         return None if self.budget is None else self.budget - self.spent - self.reserved
 
 
-def plan_estimate(data: NovelaInput) -> Decimal:
-    plan = PlanInput(
-        model_id=data.default_model_id,
-        params=validation.model_params(data),
-        episodes=data.episodes,
-        scenes_per_episode=data.scenes_per_episode,
-    )
-    return estimate_plan(plan).total
-
-
 def _new_novela(data: NovelaInput) -> Novela:
     params = validation.model_params(data)
     return Novela(
@@ -78,7 +68,7 @@ def _new_novela(data: NovelaInput) -> Novela:
         story_bible=data.story_bible,
         master_seed=data.master_seed,
         budget=data.budget,
-        estimated_cost=plan_estimate(data),
+        estimated_cost=plan_estimate(data).total,
         status="planning",
     )
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 
+from vsl.cast.costs import CastPlan
 from vsl.catalog import aspect_ratio_choices, duration_choices, get_catalog, resolution_choices
-from vsl.catalog.pricing import PlanInput, estimate_plan
 from vsl.money import usd
 from vsl.novelas import limits, validation
+from vsl.novelas.estimate import cast_plan, plan_estimate
 from vsl.novelas.references import BadReferenceImage, store_reference_image
 from vsl.novelas.validation import GENRES, Character, NovelaInput, NovelaInvalid
 from vsl.ui.runtime import get_runtime
@@ -199,30 +201,34 @@ def _add_character(w: dict[str, Any], name: str, description: str, url: str, upl
 
 def cost_preview(w: dict[str, Any], _errors: dict[str, str]) -> None:
     data = to_input(w)
-    plan = estimate_plan(
-        PlanInput(
-            model_id=data.default_model_id,
-            params=validation.model_params(data),
-            episodes=data.episodes,
-            scenes_per_episode=data.scenes_per_episode,
-        )
-    )
+    estimate = plan_estimate(data)
+    plan = estimate.plan
     c1, c2, c3 = st.columns(3)
     c1.metric("Per scene", usd(plan.per_video))
     c2.metric("Per episode", usd(plan.per_episode))
-    c3.metric("Whole novela", usd(plan.total))
-    st.caption("Breakdown: " + " · ".join(f"{k} {usd(v)}" for k, v in plan.breakdown.items()))
+    c3.metric("Whole novela", usd(estimate.total))
+    parts = {k: v for k, v in estimate.breakdown.items() if k in plan.breakdown or k == "portraits"}
+    st.caption("Breakdown: " + " · ".join(f"{k} {usd(v)}" for k, v in parts.items()))
+    _portraits_note(cast_plan(data), estimate.cast["portraits"])
     if get_runtime().registry.is_stand_in(data.default_model_id):
         st.info(
             "No video provider is configured, so scenes will render with the free local preview ($0). "
             "The prices above are what the real model would cost.",
             icon=":material/info:",
         )
-    if data.budget is not None and plan.total > data.budget:
+    if data.budget is not None and estimate.total > data.budget:
         st.warning(
-            f"The plan ({usd(plan.total)}) exceeds the budget ({usd(data.budget)}): generation stops "
+            f"The plan ({usd(estimate.total)}) exceeds the budget ({usd(data.budget)}): generation stops "
             "at the budget; raise it or plan fewer scenes."
         )
+
+
+def _portraits_note(cast: CastPlan, cost: Decimal) -> None:
+    """What the portraits in the whole-novela figure are; nothing without reference characters."""
+    if cast.assets:
+        portraits = "1 portrait" if cast.assets == 1 else f"{cast.assets} portraits"
+        model = get_catalog().get(cast.portrait_model).display_name
+        st.caption(f"The whole novela includes {portraits} ({usd(cost)}), one per reference character, with {model}.")
 
 
 def confirm(w: dict[str, Any], _errors: dict[str, str]) -> None:
