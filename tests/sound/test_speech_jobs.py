@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -69,18 +70,26 @@ def _spend(db: Database, registry: ProviderRegistry, worker: Worker, ids: list[i
     return run_until(worker, db, actions.confirm(db, registry, quote))
 
 
+SPOKEN = Plan(polls=1, output=b"", content_type="audio/mpeg")  # output: the MP3 of `mp3()`, set by `_replicate`
+
+
+def _replicate(
+    stack: ExitStack, db: Database, tmp_path: Path, plan: Plan
+) -> tuple[FakeReplicateServer, ProviderRegistry, Worker]:
+    """The fake Replicate answering with `plan` (a real MP3 when the plan names none), a registry and a worker."""
+    plan = replace(plan, output=plan.output or mp3())
+    fake = stack.enter_context(FakeReplicateServer(token=TOKEN, plan=plan))
+    registry, worker = _stack(stack, db, tmp_path, REPLICATE_API_TOKEN=TOKEN, REPLICATE_BASE_URL=fake.base_url)
+    return fake, registry, worker
+
+
 def _expected_price(*lines: str) -> Decimal:
     return sum((audio_cost("speech-02-hd", len(text)) for text in lines), Decimal(0))
 
 
 def test_replicate_records_each_line_once_priced_per_character(sqlite_db: Database, tmp_path: Path) -> None:
     with ExitStack() as stack:
-        fake = stack.enter_context(
-            FakeReplicateServer(token=TOKEN, plan=Plan(polls=1, output=mp3(), content_type="audio/mpeg"))
-        )
-        registry, worker = _stack(
-            stack, sqlite_db, tmp_path, REPLICATE_API_TOKEN=TOKEN, REPLICATE_BASE_URL=fake.base_url
-        )
+        fake, registry, worker = _replicate(stack, sqlite_db, tmp_path, SPOKEN)
         novela_id = _novela_with_lines(sqlite_db)
 
         ids = plan_speech(sqlite_db, novela_id, 1)
@@ -112,14 +121,9 @@ def test_replicate_records_each_line_once_priced_per_character(sqlite_db: Databa
         assert len(recordings(sqlite_db, novela_id)) == 3
 
 
-def test_a_changed_voice_or_line_is_recorded_again_and_only_that(sqlite_db: Database, tmp_path: Path) -> None:
+def test_a_changed_line_is_recorded_again_and_only_that(sqlite_db: Database, tmp_path: Path) -> None:
     with ExitStack() as stack:
-        fake = stack.enter_context(
-            FakeReplicateServer(token=TOKEN, plan=Plan(polls=1, output=mp3(), content_type="audio/mpeg"))
-        )
-        registry, worker = _stack(
-            stack, sqlite_db, tmp_path, REPLICATE_API_TOKEN=TOKEN, REPLICATE_BASE_URL=fake.base_url
-        )
+        _, registry, worker = _replicate(stack, sqlite_db, tmp_path, SPOKEN)
         novela_id = _novela_with_lines(sqlite_db)
         first = plan_speech(sqlite_db, novela_id, 1)
         _spend(sqlite_db, registry, worker, first)
@@ -138,10 +142,7 @@ def test_a_provider_answer_that_is_not_sound_fails_the_line_with_the_reason(
 ) -> None:
     with ExitStack() as stack:
         page = Plan(polls=1, output=b"<html>Not found</html>", content_type="text/html")
-        fake = stack.enter_context(FakeReplicateServer(token=TOKEN, plan=page))
-        registry, worker = _stack(
-            stack, sqlite_db, tmp_path, REPLICATE_API_TOKEN=TOKEN, REPLICATE_BASE_URL=fake.base_url
-        )
+        _, registry, worker = _replicate(stack, sqlite_db, tmp_path, page)
         novela_id = _novela_with_lines(sqlite_db)
         ids = plan_speech(sqlite_db, novela_id, 1)[:1]
 

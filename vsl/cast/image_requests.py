@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from vsl.cast.prompts import resolve_ref
-from vsl.catalog import get_catalog, normalize
+from vsl.catalog import normalize
 from vsl.db.models import NovelaVideo
+from vsl.jobs.requests import job_request
 from vsl.providers.base import SubmitRequest
 from vsl.storage.base import Storage
 
@@ -14,7 +15,6 @@ from vsl.storage.base import Storage
 def build_image_request(session: Session, video: NovelaVideo, storage: Storage) -> SubmitRequest:
     """Normalized parameters with stored references made readable by the provider; for the local renderer,
     what a labelled stand-in needs (kind, name, aspect ratio, seed)."""
-    spec = get_catalog().get(video.model_id)
     provider = video.provider or "local"
     params = normalize(video.model_id, video.model_parameters)
     if provider == "local":
@@ -22,18 +22,5 @@ def build_image_request(session: Session, video: NovelaVideo, storage: Storage) 
     elif params.get("image_prompt"):
         params["image_prompt"] = resolve_ref(str(params["image_prompt"]), provider, storage)
     details = video.scene_details or {}
-    return SubmitRequest(
-        model_id=video.model_id,
-        media_type=spec.media_type,
-        prompt=video.script_prompt,
-        params=params,
-        client_request_id=video.client_request_id or "",
-        metadata={
-            "novelaId": video.novela_id,
-            "videoId": video.id,
-            "lambda_model_id": spec.lambda_model_id,
-            "title": video.title,
-            "purpose": details.get("purpose"),
-            "label": details.get("label", ""),
-        },
-    )
+    purpose, label = details.get("purpose"), details.get("label", "")
+    return job_request(video, video.script_prompt, params, purpose=purpose, label=label)

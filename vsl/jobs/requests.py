@@ -33,10 +33,26 @@ def build_request(session: Session, video: NovelaVideo) -> SubmitRequest:
         params = local_params(video.model_id, params)
     characters = [c.get("name", "") for c in (novela.reference_character_images if novela else [])]
     present = video.scene_details.get("characters") or characters
+    prompt = video.script_prompt if spec.prompt is not None or video.provider == "local" else ""
+    return job_request(
+        video,
+        prompt,
+        params,
+        episode=video.episode_number,
+        scene=video.scene_number,
+        characters=present,
+        novela_title=novela.title if novela else "",
+    )
+
+
+def job_request(video: NovelaVideo, prompt: str, params: dict[str, Any], **metadata: Any) -> SubmitRequest:
+    """The request of any job (take, image, speech): its model, idempotency key and the metadata every provider
+    gets (`novelaId`, `videoId`, the Lambda's model id, the title), plus `metadata`."""
+    spec = get_catalog().get(video.model_id)
     return SubmitRequest(
         model_id=video.model_id,
         media_type=spec.media_type,
-        prompt=video.script_prompt if spec.prompt is not None or video.provider == "local" else "",
+        prompt=prompt,
         params=params,
         client_request_id=video.client_request_id or "",
         metadata={
@@ -44,9 +60,6 @@ def build_request(session: Session, video: NovelaVideo) -> SubmitRequest:
             "videoId": video.id,
             "lambda_model_id": spec.lambda_model_id,
             "title": video.title,
-            "episode": video.episode_number,
-            "scene": video.scene_number,
-            "characters": present,
-            "novela_title": novela.title if novela else "",
+            **metadata,
         },
     )

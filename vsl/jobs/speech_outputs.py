@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from vsl.catalog import get_catalog, normalize
+from vsl.catalog import normalize
 from vsl.db.models import MediaItem, NovelaVideo
 from vsl.jobs.outputs import MediaFields, StageError, StoredOutput, fetch_output, keep_output, library_row, thumbnail_of
+from vsl.jobs.requests import job_request
 from vsl.media.ffmpeg import MediaError, probe
 from vsl.providers.base import JobSnapshot, SubmitRequest
 from vsl.storage.base import Storage
@@ -18,23 +19,9 @@ from vsl.storage.base import Storage
 
 def build_speech_request(session: Session, video: NovelaVideo, storage: Storage) -> SubmitRequest:
     """speech-02-hd takes no prompt: the line is its `text` parameter, so the prompt is left empty."""
-    spec = get_catalog().get(video.model_id)
     details = video.scene_details or {}
-    return SubmitRequest(
-        model_id=video.model_id,
-        media_type=spec.media_type,
-        prompt="",
-        params=normalize(video.model_id, video.model_parameters),
-        client_request_id=video.client_request_id or "",
-        metadata={
-            "novelaId": video.novela_id,
-            "videoId": video.id,
-            "lambda_model_id": spec.lambda_model_id,
-            "title": video.title,
-            "purpose": details.get("purpose"),
-            "label": details.get("label", ""),
-        },
-    )
+    params = normalize(video.model_id, video.model_parameters)
+    return job_request(video, "", params, purpose=details.get("purpose"), label=details.get("label", ""))
 
 
 def speech_key(video: NovelaVideo, suffix: str) -> str:
