@@ -28,6 +28,8 @@ class SceneView:
     cast: list[str]  # asset names, most relevant first
     start_frame: Keyframe | None
     pending_frame: Keyframe | None  # generated but not approved yet
+    end_frame: Keyframe | None  # approved; sent as `last_frame` on models that take one
+    pending_end_frame: Keyframe | None
     chained: bool
     stale: bool
     review: Review | None  # the latest review of the latest take
@@ -53,13 +55,24 @@ def latest_review(session: Session, video_id: int) -> Review | None:
     return session.scalars(select(Review).where(Review.video_id == video_id).order_by(Review.id.desc())).first()
 
 
+def _frames(session: Session, take: NovelaVideo, position: str) -> tuple[Keyframe | None, Keyframe | None]:
+    """The approved frame at `position` and a proposal newer than it (older proposals were passed over)."""
+    approved = keyframe(session, *_where(take), position)
+    pending = keyframe(session, *_where(take), position, approved=False)
+    return approved, pending if pending is not None and (approved is None or pending.id > approved.id) else None
+
+
 def scene(db: Database, take: NovelaVideo) -> SceneView:
     with db.session() as session:
+        start, pending_start = _frames(session, take, "start")
+        end, pending_end = _frames(session, take, "end")
         return SceneView(
             take=take,
             cast=[m.asset.name for m in scene_cast(session, take)],
-            start_frame=keyframe(session, *_where(take), "start"),
-            pending_frame=keyframe(session, *_where(take), "start", approved=False),
+            start_frame=start,
+            pending_frame=pending_start,
+            end_frame=end,
+            pending_end_frame=pending_end,
             chained=bool(take.scene_details.get("chain") or take.scene_details.get("chained_from")),
             stale=chain_is_stale(session, take),
             review=latest_review(session, take.id),

@@ -72,6 +72,55 @@ def image_models() -> list[str]:
     return [m.id for m in get_catalog().models("video") if takes_first_frame(m.id)]
 
 
+def takes_last_frame(model_id: str) -> bool:
+    return get_catalog().get(model_id).param("last_frame") is not None
+
+
+def end_frame_models() -> list[str]:
+    """Video models that can end on a given frame (`last_frame`)."""
+    return [m.id for m in get_catalog().models("video") if takes_last_frame(m.id)]
+
+
+def no_end_frame(model_id: str) -> str:
+    """Why a scene on this model offers no end frame, naming the models that take one."""
+    names = [get_catalog().get(m).display_name for m in end_frame_models()]
+    listed = " and ".join(n for n in (", ".join(names[:-1]), names[-1] if names else "") if n) or "no model"
+    verb = "do" if len(names) > 1 else "does"
+    return f"{get_catalog().get(model_id).display_name} takes no end frame; {listed} {verb}."
+
+
+def _refs_void_last_frame(model_id: str) -> bool:
+    """Whether the model ignores `last_frame` when reference images are given (Veo 3.1)."""
+    return any(
+        c.kind == "ignored_with" and c.param == "last_frame" and c.when_present == "reference_images"
+        for c in get_catalog().get(model_id).constraints
+    )
+
+
+def _end_frame(
+    video: NovelaVideo, provider: str, frames: dict[str, str], refs: list[str], note: str
+) -> tuple[list[str], str, str]:
+    """Whether the scene's end frame is sent: (references kept, their note, a note on the end frame).
+
+    An approved end frame is the scene's own choice, so on a model that would ignore it beside reference images
+    the references give way; both decisions are written on the take, never made silently."""
+    if not frames.get("end"):
+        return refs, note, ""
+    spec = get_catalog().get(video.model_id)
+    if provider == "local":
+        return refs, note, "end frame not sent: the offline preview starts on a given frame but does not end on one"
+    if not takes_last_frame(video.model_id):
+        models = ", ".join(end_frame_models())
+        return refs, note, f"end frame not sent: {spec.display_name} takes no end frame (models that do: {models})"
+    if refs and _refs_void_last_frame(video.model_id):
+        dropped = (
+            f"reference images not sent: {spec.display_name} ignores last_frame when reference images are given, "
+            "and this scene has an approved end frame"
+        )
+        return [], "; ".join(n for n in (note, dropped) if n), "end frame sent as last_frame; reference images dropped"
+    return refs, note, ""
+
+
 def cast_problems(
     session: Session,
     video: NovelaVideo,
@@ -172,6 +221,9 @@ def prepare(session: Session, video: NovelaVideo, request: SubmitRequest, storag
     prompt = expand_prompt(video.model_id, request.prompt, cast) if request.prompt else request.prompt
     refs, note = _references(video, request.params, members)
     frames, chain_note = _frames(session, video, storage)
+    refs, note, end_note = _end_frame(video, provider, frames, refs, note)
+    if end_note.startswith("end frame not sent"):
+        frames = {k: v for k, v in frames.items() if k != "end"}
     params, meta = dict(request.params), dict(request.metadata)
     if provider == "local":
         meta["characters"] = [spoken(m.asset.name) for m in members] or meta.get("characters", [])
@@ -182,7 +234,7 @@ def prepare(session: Session, video: NovelaVideo, request: SubmitRequest, storag
             params["reference_images"] = [resolve_ref(r, provider, storage) for r in refs]
         if frames.get("start") and (param := first_frame_param(video.model_id)):
             params[param] = resolve_ref(frames["start"], provider, storage)
-        if frames.get("end") and get_catalog().get(video.model_id).param("last_frame"):
+        if frames.get("end") and takes_last_frame(video.model_id):
             params["last_frame"] = resolve_ref(frames["end"], provider, storage)
     video.scene_details = {
         **video.scene_details,
@@ -190,6 +242,7 @@ def prepare(session: Session, video: NovelaVideo, request: SubmitRequest, storag
         "cast_references": refs,
         "cast_left_out": note,
         "chain_note": chain_note,
+        "end_frame_note": end_note,
         "frames_sent": frames,
     }
     return replace(request, prompt=prompt, params=params, metadata=meta)

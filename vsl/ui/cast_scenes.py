@@ -10,7 +10,8 @@ from vsl.cast import images, keyframes, overview, review
 from vsl.cast.images import BadAsset
 from vsl.cast.names import spoken
 from vsl.cast.overview import SceneView
-from vsl.db.models import Novela, NovelaVideo, Review
+from vsl.cast.prompts import no_end_frame, takes_last_frame
+from vsl.db.models import Keyframe, Novela, NovelaVideo, Review
 from vsl.jobs.actions import Target
 from vsl.money import usd
 from vsl.ui import spend
@@ -30,6 +31,8 @@ def cast_line(take: NovelaVideo) -> None:
     parts = [f"With {', '.join(spoken(n) for n in view.cast)}" if view.cast else "No cast named"]
     if view.start_frame is not None:
         parts.append("start frame ✓")
+    if view.end_frame is not None:
+        parts.append("end frame ✓")
     if view.chained:
         parts.append("chained (previous take changed)" if view.stale else "chained")
     st.caption(plain(" · ".join(parts)))
@@ -55,14 +58,11 @@ def scene_row(view: SceneView) -> None:
 
 def _frames(view: SceneView) -> None:
     take = view.take
-    if view.start_frame is not None and view.start_frame.ref:
-        show_image(view.start_frame.ref, "start frame")
-    if view.pending_frame is not None and view.pending_frame.ref:
-        show_image(view.pending_frame.ref, "proposed start frame")
-        if st.button("Approve this frame", key=f"approve_{view.pending_frame.id}"):
-            images.approve_keyframe(get_runtime().db, view.pending_frame.id)
-            changed()
-            st.rerun()
+    _frame(view.start_frame, view.pending_frame, "start frame")
+    _frame(view.end_frame, view.pending_end_frame, "end frame")
+    notes = [take.scene_details.get(k) for k in ("cast_left_out", "end_frame_note", "chain_note")]
+    if take.status != "planned" and any(notes):
+        st.caption(plain("Sent with notes: " + "; ".join(n for n in notes if n)))
     if take.status != "planned":
         return
     chain = st.toggle(
@@ -74,12 +74,32 @@ def _frames(view: SceneView) -> None:
         st.rerun()
     model = st.selectbox("Keyframe model", images.image_models(), key=f"kf_model_{take.id}")
     if st.button("Generate start frame", key=f"kf_{take.id}", icon=":material/image:"):
-        try:
-            job = images.plan_keyframe(get_runtime().db, take.id, model)
-        except BadAsset as exc:
-            st.error(str(exc))
-            return
-        spend.ask([Target(job)], f"Start frame of E{take.episode_number} S{take.scene_number}")
+        _generate(take, model, "start")
+    if not takes_last_frame(take.model_id):
+        st.caption(plain(no_end_frame(take.model_id)))
+    elif st.button("Generate end frame", key=f"kf_end_{take.id}", icon=":material/image:"):
+        _generate(take, model, "end")
+
+
+def _frame(approved: Keyframe | None, pending: Keyframe | None, label: str) -> None:
+    """The scene's approved frame at one position, and the latest proposal waiting for approval."""
+    if approved is not None and approved.ref:
+        show_image(approved.ref, label)
+    if pending is not None and pending.ref:
+        show_image(pending.ref, f"proposed {label}")
+        if st.button("Approve this frame", key=f"approve_{pending.id}", help=f"Use it as the scene's {label}"):
+            images.approve_keyframe(get_runtime().db, pending.id)
+            changed()
+            st.rerun()
+
+
+def _generate(take: NovelaVideo, model: str, position: str) -> None:
+    try:
+        job = images.plan_keyframe(get_runtime().db, take.id, model, position)
+    except BadAsset as exc:
+        st.error(str(exc))
+        return
+    spend.ask([Target(job)], f"{position.capitalize()} frame of E{take.episode_number} S{take.scene_number}")
 
 
 def _review(view: SceneView) -> None:
