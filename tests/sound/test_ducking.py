@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.media import make_with_ffmpeg
-from vsl.media.ffmpeg import ffmpeg_exe
+from vsl.media.ffmpeg import ffmpeg_exe, probe
 from vsl.sound.dialogue import DialogueLine
 from vsl.sound.render import EpisodeSpec, Rendered, SceneSource, render_episode
 from vsl.sound.voices import VoiceSettings
@@ -103,3 +103,8 @@ def test_the_finished_episode_keeps_the_ducking(rendered: Rendered) -> None:
     before, during, after = _levels(_pcm(rendered.video), rendered)
     assert before - during >= DUCKED_DB, f"bed {before:.1f} dB before the line, {during:.1f} dB during it"
     assert abs(after - before) <= RECOVERED_DB, f"bed {before:.1f} dB before the line, {after:.1f} dB after it"
+
+
+def test_the_mix_is_made_at_48_khz(rendered: Rendered) -> None:
+    """loudnorm measures at 192 kHz on its own branch; the soundtrack itself is not mixed at four times the rate."""
+    assert probe(rendered.video.parent / "mix.wav").sample_rate == 48000

@@ -51,7 +51,8 @@ def mix_args(segments: list[Segment], lines: list[PlacedLine], out: Path, target
         chains.append(f"[ducked][sp]amix=inputs=2:normalize=0:duration=first,atrim=duration={total:.3f}[mix]")
     else:
         chains.append("[bed]anull[mix]")
-    chains.append(f"[mix]asplit=2[out][measure];[measure]{target.first_pass()}[measured]")
+    # loudnorm works at 192 kHz: resampled on its own branch, so the mix itself stays at 48 kHz
+    chains.append(f"[mix]asplit=2[out][measure];[measure]aresample=192000,{target.first_pass()}[measured]")
     graph = ";".join(chains)
     outputs = ["-map", "[out]", "-c:a", "pcm_f32le", "-f", "wav", str(out), "-map", "[measured]", "-f", "null", "-"]
     return [*voice_inputs, *bed_inputs, "-filter_complex", graph, *outputs]
