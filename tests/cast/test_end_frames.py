@@ -85,21 +85,17 @@ def test_a_model_without_last_frame_offers_no_end_frame(app_env) -> None:  # noq
     assert "Local preview takes no end frame; Veo 3.1 and Veo 3.1 Fast do." in texts(at).replace("\\", "")
 
 
+def _end_keyframe(db: Database, novela_id: int, ref: str, *, source: str, approved: bool) -> None:
+    """An end frame of scene 1 of episode 1."""
+    with db.write() as session:
+        session.add(Keyframe(novela_id=novela_id, episode_number=1, scene_number=1, position="end", source=source,
+                             ref=ref, approved=approved))  # fmt: skip
+
+
 def _approved_end_frame(db: Database, storage, novela_id: int, colour: tuple[int, int, int]) -> str:
     key = f"frames/novela-{novela_id}/end.png"
     storage.put_bytes(key, png(colour=colour), "image/png")
-    with db.write() as session:
-        session.add(
-            Keyframe(
-                novela_id=novela_id,
-                episode_number=1,
-                scene_number=1,
-                position="end",
-                source="uploaded",
-                ref=f"media:{key}",
-                approved=True,
-            )
-        )
+    _end_keyframe(db, novela_id, f"media:{key}", source="uploaded", approved=True)
     return key
 
 
@@ -135,18 +131,7 @@ def test_offline_preview_notes_that_it_does_not_end_on_the_frame(db: Database, l
 
 def test_a_proposal_older_than_the_approved_frame_is_not_offered_again(db: Database, local_stack: LocalStack) -> None:
     novela_id = make_novela(db, scenes=1).id
-    with db.write() as session:
-        session.add(
-            Keyframe(
-                novela_id=novela_id,
-                episode_number=1,
-                scene_number=1,
-                position="end",
-                source="generated",
-                ref="media:frames/old.png",
-                approved=False,
-            )
-        )
+    _end_keyframe(db, novela_id, "media:frames/old.png", source="generated", approved=False)
     _approved_end_frame(db, local_stack.storage, novela_id, (9, 9, 9))
     (view,) = overview.scenes(db, novela_id, 1)
     assert view.end_frame is not None and view.pending_end_frame is None

@@ -182,3 +182,15 @@ def test_an_episode_without_lines_has_nothing_to_record(sqlite_db: Database) -> 
 
     with pytest.raises(SpeechUnavailable, match="no dialogue lines"):
         plan_speech(sqlite_db, novela_id, 1)
+
+
+def test_a_line_whose_job_may_have_been_charged_is_not_planned_again(sqlite_db: Database) -> None:
+    novela_id = _novela_with_lines(sqlite_db)
+    first = plan_speech(sqlite_db, novela_id, 1)
+    with sqlite_db.write() as session:
+        session.get(NovelaVideo, first[0]).status = "needs_attention"  # the outcome of its submit is not known
+        session.get(NovelaVideo, first[1]).status = "failed"  # nothing was charged: it may be asked again
+
+    again = plan_speech(sqlite_db, novela_id, 1)
+
+    assert first[0] not in again and len(again) == 2 and first[2] in again

@@ -27,7 +27,9 @@ from vsl.storage.base import Storage, StorageError
 
 SPEECH_PURPOSE = "speech"
 SPEECH_EPISODE, SPEECH_SCENE = 0, 1  # episode 0 holds the jobs that are not scenes; its scene 0 the image jobs
-_REUSABLE = ("planned", "reserved", "submitting", "queued", "running", "storing", "completed", "unknown")
+_REUSABLE = (  # a line whose job may still be charged (unknown, needs attention) is never planned again
+    "planned", "reserved", "submitting", "queued", "running", "storing", "completed", "unknown", "needs_attention"
+)  # fmt: skip
 
 
 class SpeechUnavailable(ValueError):
