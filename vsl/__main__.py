@@ -30,6 +30,7 @@ def _worker(_args: argparse.Namespace) -> None:
     from vsl.runtime import build_runtime
 
     runtime = build_runtime(start_worker=False)
+    runtime.start_reviewer()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"Worker running (provider mode: {runtime.settings.provider_mode}); Ctrl+C stops it.")

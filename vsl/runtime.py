@@ -1,4 +1,4 @@
-"""Everything the app needs, built once from the settings: database, storage, providers, worker."""
+"""Everything the app needs, built once from the settings: database, storage, providers, worker, reviewer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from vsl.agents.auto_review import AutoReviewer
 from vsl.config import Settings, load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
@@ -25,15 +26,30 @@ class Runtime:
     storage: Storage
     registry: ProviderRegistry
     worker: Worker
+    reviewer: AutoReviewer = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _reviewing: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.reviewer = AutoReviewer.from_settings(self.settings, self.db, self.storage)
 
     def start_worker(self) -> None:
-        """Run the job worker in a daemon thread (once)."""
+        """Run the job worker and the automatic reviewer in daemon threads (once)."""
+        self.start_reviewer()
         if self._thread and self._thread.is_alive():
             return
         self._thread = threading.Thread(target=self.worker.run, args=(self._stop,), name="vsl-worker", daemon=True)
         self._thread.start()
+
+    def start_reviewer(self) -> None:
+        """Review the takes of opted-in novelas as they complete (docs/adr/0010-automatic-review.md)."""
+        if self._reviewing and self._reviewing.is_alive():
+            return
+        self._reviewing = threading.Thread(
+            target=self.reviewer.run, args=(self._stop,), name="vsl-reviewer", daemon=True
+        )
+        self._reviewing.start()
 
     @property
     def worker_running(self) -> bool:
@@ -41,8 +57,9 @@ class Runtime:
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=10)
+        for thread in (self._thread, self._reviewing):
+            if thread:
+                thread.join(timeout=10)
         self.worker.close()
         self.registry.close()
         self.db.dispose()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from vsl.cast import repo
 from vsl.db import migrate
 from vsl.db.engine import Database
-from vsl.db.models import Novela
+from vsl.db.models import Novela, NovelaVideo, Review
 
 CAST_TABLES = {"assets", "asset_images", "scene_assets", "keyframes", "reviews"}
 
@@ -18,19 +19,18 @@ def _tables(db: Database) -> set[str]:
 
 
 def _old_novela(db: Database, characters: list) -> int:
-    """A novela as revision 0001 stored it, before the cast existed (the novelas table is unchanged since)."""
+    """A novela as revision 0001 stored it (a Core insert names only columns 0001 had, and those with defaults)."""
+    values = {
+        "title": "Old",
+        "target_episodes": 1,
+        "scenes_per_episode": 1,
+        "default_model_id": "veo-3.1",
+        "default_duration": 8,
+        "default_resolution": "1080p",
+        "reference_character_images": characters,
+    }
     with db.session() as session:
-        novela = Novela(
-            title="Old",
-            target_episodes=1,
-            scenes_per_episode=1,
-            default_model_id="veo-3.1",
-            default_duration=8,
-            default_resolution="1080p",
-            reference_character_images=characters,
-        )
-        session.add(novela)
-    return novela.id
+        return session.execute(sa.insert(Novela).values(values).returning(Novela.id)).scalar_one()
 
 
 def test_upgrade_turns_wizard_characters_into_assets_and_downgrade_removes_them(db: Database) -> None:
@@ -61,3 +61,29 @@ def test_upgrade_turns_wizard_characters_into_assets_and_downgrade_removes_them(
     assert not CAST_TABLES & _tables(db)
     migrate.upgrade(db)
     assert _tables(db) >= CAST_TABLES
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    with db.engine.connect() as conn:
+        return {c["name"] for c in sa.inspect(conn).get_columns(table, schema=db.schema)}
+
+
+def test_0004_adds_the_opt_in_and_old_reviews_come_back_as_clicked_ones(db: Database) -> None:
+    novela_id = _old_novela(db, [])
+    with db.session() as session:
+        take = NovelaVideo(novela_id=novela_id, episode_number=1, scene_number=1, model_id="veo-3.1")
+        session.add(take)
+        session.flush()
+        session.add(Review(video_id=take.id, method="offline-histogram", status="consistent", score=90))
+
+    migrate.downgrade(db, "0003_sound")
+    assert "auto_review_since" not in _columns(db, "novelas") and "automatic" not in _columns(db, "reviews")
+    migrate.upgrade(db)
+
+    with db.session() as session:
+        (kept,) = session.scalars(sa.select(Review))
+        assert (kept.score, kept.automatic) == (90, False)
+        assert session.get(Novela, novela_id).auto_review_since is None  # type: ignore[union-attr]
+        session.add(Review(video_id=kept.video_id, method="gpt-5", status="reviewing", automatic=True))
+    with pytest.raises(sa.exc.IntegrityError), db.session() as session:  # the index came back with the column
+        session.add(Review(video_id=kept.video_id, method="gpt-5", status="reviewing", automatic=True))

@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.cast.conftest import add_cast, png
+from tests.cast.conftest import LocalStack, client, isabel_scene, png, render
 from tests.fakes.openai_server import FakeOpenAI, json_reply, text_reply
-from tests.jobs.conftest import make_novela
-from tests.jobs.test_pipeline_local import LocalStack, run_until
 from vsl.agents import continuity
-from vsl.agents.llm import LlmClient
-from vsl.cast import review, service
-from vsl.db import video_repo
+from vsl.cast import review
 from vsl.db.engine import Database
 from vsl.db.models import LlmCall
 
@@ -29,28 +25,7 @@ VERDICT = {
 
 
 def _finished_take(db: Database, stack: LocalStack) -> int:
-    from vsl.jobs import actions
-
-    novela_id = make_novela(db, duration=2, scenes=1).id
-    asset_id = add_cast(db, novela_id, "Isabel")["Isabel"]
-    service.add_upload(db, stack.storage, asset_id, "isabel.png", png(colour=(180, 30, 30)))
-    with db.write() as session:
-        (row,) = video_repo.episode_takes(session, novela_id, 1)
-        row.script_prompt = "@Isabel reads the letter."
-    quote = actions.quote(db, stack.registry, [actions.Target(row.id)])
-    (done,) = run_until(stack.worker, db, actions.confirm(db, stack.registry, quote))
-    assert done.status == "completed"
-    return done.id
-
-
-@pytest.fixture
-def openai():
-    with FakeOpenAI(api_key="sk-test") as fake:
-        yield fake
-
-
-def _client(db: Database, fake: FakeOpenAI) -> LlmClient:
-    return LlmClient("sk-test", base_url=fake.base_url, db=db, cache=False, max_retries=0)
+    return render(db, stack, isabel_scene(db, stack)[1])
 
 
 def test_gpt5_gets_three_frames_and_the_references_and_its_cost_is_in_the_ledger(
@@ -59,7 +34,7 @@ def test_gpt5_gets_three_frames_and_the_references_and_its_cost_is_in_the_ledger
     video_id = _finished_take(db, local_stack)
     openai.enqueue(json_reply(VERDICT))
 
-    result = continuity.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
+    result = continuity.review_with_gpt5(db, local_stack.storage, client(db, openai), video_id)
 
     (body,) = openai.bodies
     parts = body["input"][0]["content"]
@@ -79,7 +54,7 @@ def test_a_bad_answer_is_retried_once_then_the_review_failed_with_the_reason(
     video_id = _finished_take(db, local_stack)
     openai.enqueue(text_reply("I think she looks fine."), text_reply("Really, she is fine."))
 
-    result = continuity.review_with_gpt5(db, local_stack.storage, _client(db, openai), video_id)
+    result = continuity.review_with_gpt5(db, local_stack.storage, client(db, openai), video_id)
 
     assert len(openai.bodies) == 2
     assert result.status == "failed" and "continuity_review" in (result.error or "")
@@ -92,7 +67,7 @@ def test_the_fake_refuses_an_image_that_is_not_a_url(openai: FakeOpenAI, sqlite_
 
     bad = [{"role": "user", "content": [{"type": "input_image", "image_url": "/tmp/x.png"}]}]
     with pytest.raises(LlmError, match="Invalid image URL"):
-        _client(sqlite_db, openai).text(continuity.PROFILE, bad, step="continuity_review")
+        client(sqlite_db, openai).text(continuity.PROFILE, bad, step="continuity_review")
 
 
 def test_offline_review_is_a_labelled_histogram_measure(db: Database, local_stack: LocalStack) -> None:

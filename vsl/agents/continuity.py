@@ -91,7 +91,9 @@ def _ledger_cost(db: Database, conversation_id: str) -> Decimal:
     return Decimal(str(total))
 
 
-def review_with_gpt5(db: Database, storage: Storage, client: LlmClient, video_id: int) -> Review:
+def review_with_gpt5(
+    db: Database, storage: Storage, client: LlmClient, video_id: int, claim: int | None = None
+) -> Review:
     """Ask GPT-5; a schema failure after the one repair becomes a `failed` review with the error's words."""
     with tempfile.TemporaryDirectory(prefix="vsl-review-") as tmp:
         material = review.gather(db, storage, video_id, Path(tmp))
@@ -111,7 +113,7 @@ def review_with_gpt5(db: Database, storage: Storage, client: LlmClient, video_id
         except LlmError as exc:
             failed = Review(video_id=video_id, method="gpt-5", status="failed", error=str(exc))
             failed.cost_usd = _ledger_cost(db, conversation)
-            return review.save(db, failed)
+            return review.save(db, failed, claim)
     score = max(0, min(100, int(verdict["score"])))
     result = Review(
         video_id=video_id,
@@ -122,4 +124,4 @@ def review_with_gpt5(db: Database, storage: Storage, client: LlmClient, video_id
         fix_prompt=verdict.get("fix_prompt", ""),
         cost_usd=_ledger_cost(db, conversation),
     )
-    return review.save(db, result)
+    return review.save(db, result, claim)

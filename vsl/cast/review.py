@@ -51,6 +51,11 @@ def estimate(reference_count: int, model: str = "gpt-5") -> Decimal:
     return gpt5_cost(model, TEXT_TOKENS + TOKENS_PER_IMAGE * images, 0, OUTPUT_TOKENS)
 
 
+def stored_references(members: list[CastMember]) -> list[CastMember]:
+    """The members whose reference image is in storage, the only ones a review can compare with."""
+    return [m for m in members if m.reference and m.reference.startswith("media:")]
+
+
 def gather(db: Database, storage: Storage, video_id: int, tmp: Path) -> Material:
     with db.session() as session:
         video = video_repo.get(session, video_id)
@@ -62,8 +67,7 @@ def gather(db: Database, storage: Storage, video_id: int, tmp: Path) -> Material
         frames = sample_frames(storage.download_to(key, tmp / "take.mp4"), tmp / "frames")
         references = {
             m.asset.name: storage.download_to(m.reference.removeprefix("media:"), tmp / f"ref-{m.asset.id}")
-            for m in members
-            if m.reference and m.reference.startswith("media:")
+            for m in stored_references(members)
         }
     except (MediaError, StorageError) as exc:
         raise ReviewUnavailable(f"The take's frames could not be read: {exc}") from exc
@@ -75,10 +79,14 @@ def status_of(score: int, verdict: dict[str, Any]) -> str:
     return "drifted" if drifted or score < CONSISTENT_SCORE else "consistent"
 
 
-def save(db: Database, review: Review) -> Review:
+def save(db: Database, review: Review, claim: int | None = None) -> Review:
+    """Store a verdict; with `claim`, into that automatic review's row (docs/adr/0010-automatic-review.md)."""
     with db.write() as session:
-        session.add(review)
-    return review
+        if claim is None:
+            session.add(review)
+            return review
+        review.id, review.automatic = claim, True
+        return session.merge(review)
 
 
 def _histogram(path: Path) -> list[float]:
@@ -97,7 +105,7 @@ def similarity(a: Path, b: Path) -> int:
     return round(100 * sum(min(x, y) for x, y in zip(_histogram(a), _histogram(b), strict=True)))
 
 
-def review_offline(db: Database, storage: Storage, video_id: int) -> Review:
+def review_offline(db: Database, storage: Storage, video_id: int, claim: int | None = None) -> Review:
     """Compare each cast member's reference with the take's frames by colour histogram; free, and labelled."""
     with tempfile.TemporaryDirectory(prefix="vsl-review-") as tmp:
         material = gather(db, storage, video_id, Path(tmp))
@@ -120,6 +128,7 @@ def review_offline(db: Database, storage: Storage, video_id: int) -> Review:
             fix_prompt=fix,
             cost_usd=ZERO,
         ),
+        claim,
     )
 
 

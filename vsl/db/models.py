@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -68,6 +69,8 @@ class Novela(Base):
     story_bible: Mapped[dict[str, Any]] = mapped_column(default=dict)
     master_seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="planning", index=True)
+    # Reviews every take completed from then on (docs/adr/0010-automatic-review.md); None: reviews on a click.
+    auto_review_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -307,16 +310,26 @@ class Review(Base):
     """A continuity review of one take: GPT-5's verdict on its frames, or the offline image measure."""
 
     __tablename__ = "reviews"
+    __table_args__ = (  # one automatic review per take, whatever the number of processes (migration 0004)
+        Index(
+            "uq_reviews_automatic_video_id",
+            "video_id",
+            unique=True,
+            sqlite_where=text("automatic"),
+            postgresql_where=text("automatic"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("novela_videos.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(String(20))  # gpt-5 | offline-histogram
-    status: Mapped[str] = mapped_column(String(20))  # consistent | drifted | failed
+    status: Mapped[str] = mapped_column(String(20))  # reviewing | consistent | drifted | failed | skipped
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0..100
     verdict: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the schema's answer (or the measures)
     fix_prompt: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cost_usd: Mapped[Decimal] = mapped_column(default=ZERO)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)  # started by the novela's opt-in, not a click
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -14,7 +14,7 @@ from vsl.cast.prompts import no_end_frame, takes_last_frame
 from vsl.db.models import Keyframe, Novela, NovelaVideo, Review
 from vsl.jobs.actions import Target
 from vsl.money import usd
-from vsl.ui import spend
+from vsl.ui import auto_review, spend
 from vsl.ui.cast import show_image
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain, status_badge
@@ -35,6 +35,8 @@ def cast_line(take: NovelaVideo) -> None:
         parts.append("end frame ✓")
     if view.chained:
         parts.append("chained (previous take changed)" if view.stale else "chained")
+    if said := auto_review.note(view.review):
+        parts.append(said)
     st.caption(plain(" · ".join(parts)))
     if view.start_frame is not None and view.start_frame.ref:
         show_image(view.start_frame.ref, "keyframe")
@@ -132,8 +134,12 @@ def _review(view: SceneView) -> None:
 
 def verdict(result: Review, take: NovelaVideo) -> None:
     who = "GPT-5" if result.method == "gpt-5" else review.OFFLINE_LABEL
-    if result.status == "failed":
-        st.error(f"Review failed ({who}): {plain(result.error)}")
+    if result.status == "reviewing":
+        st.info(f"Reviewing automatically ({who})…")
+        return
+    if result.status in ("failed", "skipped"):
+        shown = st.error if result.status == "failed" else st.info
+        shown(f"Review {result.status} ({who}): {plain(result.error)}")
         return
     colour = "green" if result.status == "consistent" else "orange"
     st.markdown(f":{colour}-badge[{result.status}] score {result.score}/100 · {plain(who)} · {usd(result.cost_usd)}")

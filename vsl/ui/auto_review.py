@@ -1,0 +1,44 @@
+"""The board's opt-in to automatic continuity review, and how a take's review reads on its card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vsl.agents import auto_review
+from vsl.db.models import Novela, Review
+from vsl.money import usd
+from vsl.ui.runtime import changed, get_runtime
+
+
+def control(novela: Novela) -> None:
+    """A toggle that says what each review costs and what the automatic ones have cost so far."""
+    runtime = get_runtime()
+    opinion = runtime.reviewer.opinion
+    on = novela.auto_review_since is not None
+    if opinion.llm:
+        price = f"GPT-5, at most {usd(auto_review.most_per_take(runtime.db, novela.id, opinion))} a take"
+    else:
+        price = "offline colour measure, $0: set OPENAI_API_KEY for GPT-5's review"
+    wanted = st.toggle(f"Review each new take automatically ({price})", value=on, key=f"auto_review_{novela.id}")
+    if wanted != on:
+        auto_review.set_auto_review(runtime.db, novela.id, wanted)
+        changed()
+        st.rerun()
+    if on:
+        count, cost = auto_review.spent(runtime.db, novela.id)
+        st.caption(
+            f"Takes completed since {novela.auto_review_since:%Y-%m-%d %H:%M} UTC are reviewed once each: "
+            f"{count} so far, {usd(cost)}. A review is skipped when the budget left cannot pay for it."
+        )
+
+
+def note(result: Review | None) -> str | None:
+    """A few words for the scene card: the verdict, or that it is under way, skipped or failed."""
+    if result is None:
+        return None
+    who = "GPT-5" if result.method == "gpt-5" else "colour measure"
+    if result.status == "reviewing":
+        return f"reviewing ({who})…"
+    if result.status in ("skipped", "failed"):
+        return f"review {result.status}"
+    return f"continuity {result.status} {result.score}/100 ({who})"
