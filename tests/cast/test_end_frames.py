@@ -33,7 +33,7 @@ def _data(uri: str) -> bytes:
     return base64.b64decode(uri.split(",", 1)[1])
 
 
-def test_a_veo_fast_scene_ends_on_its_approved_end_frame(app_env, tmp_path: Path) -> None:  # noqa: F811
+def test_a_veo_fast_scene_ends_on_its_approved_frame(app_env, tmp_path: Path) -> None:  # noqa: F811
     runtime = app_env
     novela = make_novela(runtime.db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=1)
     at = open_page("pages/cast.py", {"novela": str(novela.id)})
@@ -58,6 +58,8 @@ def test_a_veo_fast_scene_ends_on_its_approved_end_frame(app_env, tmp_path: Path
     (view,) = overview.scenes(runtime.db, novela.id, 1)
     assert view.end_frame is not None and view.pending_end_frame is None and view.start_frame is None
     assert "end frame ✓" in texts(open_page("pages/board.py", {"novela": str(novela.id)}))
+    assert "ends on the approved end frame only when the take also starts from a frame" in texts(at)
+    start = _approved_frame(runtime.db, runtime.storage, novela.id, (20, 20, 220), "start")
 
     with FakeReplicateServer(token=TOKEN, plan=Plan(polls=1, output=fake_output_mp4())) as fake:
         registry = ProviderRegistry(job_settings(tmp_path, REPLICATE_API_TOKEN=TOKEN, REPLICATE_BASE_URL=fake.base_url))
@@ -72,9 +74,25 @@ def test_a_veo_fast_scene_ends_on_its_approved_end_frame(app_env, tmp_path: Path
     assert row.status == "completed", row.failure_message
     stored = runtime.storage.get_bytes((view.end_frame.ref or "").removeprefix("media:"))
     assert _data(sent.body["input"]["last_frame"]) == stored
-    assert "image" not in sent.body["input"]  # no start frame was approved
-    assert row.scene_details["frames_sent"] == {"end": view.end_frame.ref}
+    assert _data(sent.body["input"]["image"]) == runtime.storage.get_bytes(start)
+    assert row.scene_details["frames_sent"] == {"start": f"media:{start}", "end": view.end_frame.ref}
     assert row.scene_details["end_frame_note"] == ""
+
+
+def test_veo_without_a_start_frame_is_not_sent_the_end_frame_and_the_take_says_why(
+    sqlite_db: Database,
+    replicate: Stack,  # noqa: F811
+) -> None:
+    novela_id = make_novela(sqlite_db, model="veo-3.1-fast", duration=8, resolution="720p", scenes=1).id
+    _approved_frame(sqlite_db, replicate.storage, novela_id, (5, 200, 5))
+
+    row = _generate(sqlite_db, replicate, _set_prompt(sqlite_db, novela_id, 1, "Rain."))
+
+    assert row.status == "completed", row.failure_message
+    (sent,) = replicate.fake.requests_to("POST", "/v1/models/google/veo-3.1-fast/predictions")
+    assert "last_frame" not in sent.body["input"] and "image" not in sent.body["input"]
+    assert "ends on a given frame only when it also starts from one" in row.scene_details["end_frame_note"]
+    assert row.scene_details["frames_sent"] == {}
 
 
 def test_a_model_without_last_frame_offers_no_end_frame(app_env) -> None:  # noqa: F811
@@ -85,17 +103,17 @@ def test_a_model_without_last_frame_offers_no_end_frame(app_env) -> None:  # noq
     assert "Local preview takes no end frame; Veo 3.1 and Veo 3.1 Fast do." in texts(at).replace("\\", "")
 
 
-def _end_keyframe(db: Database, novela_id: int, ref: str, *, source: str, approved: bool) -> None:
-    """An end frame of scene 1 of episode 1."""
+def _keyframe(db: Database, novela_id: int, ref: str, *, source: str, approved: bool, position: str = "end") -> None:
+    """A start or end frame of scene 1 of episode 1."""
     with db.write() as session:
-        session.add(Keyframe(novela_id=novela_id, episode_number=1, scene_number=1, position="end", source=source,
+        session.add(Keyframe(novela_id=novela_id, episode_number=1, scene_number=1, position=position, source=source,
                              ref=ref, approved=approved))  # fmt: skip
 
 
-def _approved_end_frame(db: Database, storage, novela_id: int, colour: tuple[int, int, int]) -> str:
-    key = f"frames/novela-{novela_id}/end.png"
+def _approved_frame(db: Database, storage, novela_id: int, colour: tuple[int, int, int], position: str = "end") -> str:
+    key = f"frames/novela-{novela_id}/{position}.png"
     storage.put_bytes(key, png(colour=colour), "image/png")
-    _end_keyframe(db, novela_id, f"media:{key}", source="uploaded", approved=True)
+    _keyframe(db, novela_id, f"media:{key}", source="uploaded", approved=True, position=position)
     return key
 
 
@@ -105,7 +123,8 @@ def test_veo_with_references_and_an_end_frame_drops_the_references_with_a_note(
 ) -> None:
     novela_id = make_novela(sqlite_db, model="veo-3.1", duration=8, resolution="1080p", scenes=1).id
     _with_portraits(sqlite_db, replicate.storage, novela_id, "Ana")
-    key = _approved_end_frame(sqlite_db, replicate.storage, novela_id, (5, 200, 5))
+    _approved_frame(sqlite_db, replicate.storage, novela_id, (200, 5, 5), "start")  # Veo ends only from a start
+    key = _approved_frame(sqlite_db, replicate.storage, novela_id, (5, 200, 5))
 
     row = _generate(sqlite_db, replicate, _set_prompt(sqlite_db, novela_id, 1, "@Ana waits."))
 
@@ -120,7 +139,7 @@ def test_veo_with_references_and_an_end_frame_drops_the_references_with_a_note(
 
 def test_offline_preview_notes_that_it_does_not_end_on_the_frame(db: Database, local_stack: LocalStack) -> None:
     novela_id = make_novela(db, duration=2, resolution="480p", scenes=1).id
-    _approved_end_frame(db, local_stack.storage, novela_id, (5, 5, 200))
+    _approved_frame(db, local_stack.storage, novela_id, (5, 5, 200))
 
     row = _generate(db, local_stack, _set_prompt(db, novela_id, 1, "Rain."))
 
@@ -131,7 +150,7 @@ def test_offline_preview_notes_that_it_does_not_end_on_the_frame(db: Database, l
 
 def test_a_proposal_older_than_the_approved_frame_is_not_offered_again(db: Database, local_stack: LocalStack) -> None:
     novela_id = make_novela(db, scenes=1).id
-    _end_keyframe(db, novela_id, "media:frames/old.png", source="generated", approved=False)
-    _approved_end_frame(db, local_stack.storage, novela_id, (9, 9, 9))
+    _keyframe(db, novela_id, "media:frames/old.png", source="generated", approved=False)
+    _approved_frame(db, local_stack.storage, novela_id, (9, 9, 9))
     (view,) = overview.scenes(db, novela_id, 1)
     assert view.end_frame is not None and view.pending_end_frame is None

@@ -61,7 +61,11 @@ def _violation(model_id: str, rule) -> dict[str, Any]:
         params[rule.param] = _sample(spec.param(rule.param))
         params[rule.when_present] = _sample(spec.param(rule.when_present))
     else:
-        params[rule.param] = rule.value
+        params[rule.param] = _sample(spec.param(rule.param)) if rule.value is None else rule.value
+        return params
+    for other in spec.constraints:  # break this rule alone: what other rules need when a field is given is given
+        if other.kind == "needs" and other.value is None and other.param in params:
+            params.update({name: _sample(spec.param(name)) for name in other.needs})
     return params
 
 
@@ -88,8 +92,13 @@ def test_every_catalog_constraint_is_enforced(model_id: str, rule) -> None:
         ),
         (
             "veo-3.1",
-            {"reference_images": [IMAGE], "last_frame": IMAGE},
+            {"reference_images": [IMAGE], "last_frame": IMAGE, "image": IMAGE},
             "last_frame is ignored by Veo 3.1 when reference_images is given; remove one of the two.",
+        ),
+        (
+            "veo-3.1-fast",
+            {"last_frame": IMAGE},
+            "last_frame needs image for Veo 3.1 Fast (missing: image).",  # Google's Veo API: last_frame only with image
         ),
         (
             "flux-1.1-pro",
@@ -111,7 +120,7 @@ def test_constraint_messages(model_id: str, params: dict, message: str) -> None:
     ("model_id", "params"),
     [
         ("veo-3.1", {"reference_images": [IMAGE, IMAGE, IMAGE]}),  # defaults are 16:9 and 8 s
-        ("veo-3.1", {"reference_images": [], "last_frame": IMAGE, "duration": 4}),  # empty list = not given
+        ("veo-3.1", {"reference_images": [], "image": IMAGE, "last_frame": IMAGE, "duration": 4}),  # [] = none
         ("flux-1.1-pro", {"aspect_ratio": "custom", "width": 1440, "height": 256}),
     ],
 )

@@ -97,6 +97,14 @@ def _refs_void_last_frame(model_id: str) -> bool:
     )
 
 
+def end_needs_start(model_id: str) -> bool:
+    """Whether the model ends on a given frame only when it also starts from one (Veo: `last_frame` needs `image`)."""
+    return any(
+        c.kind == "needs" and c.param == "last_frame" and c.value is None and "image" in c.needs
+        for c in get_catalog().get(model_id).constraints
+    )
+
+
 def _end_frame(
     video: NovelaVideo, provider: str, frames: dict[str, str], refs: list[str], note: str
 ) -> tuple[list[str], str, str]:
@@ -112,6 +120,15 @@ def _end_frame(
     if not takes_last_frame(video.model_id):
         models = ", ".join(end_frame_models())
         return refs, note, f"end frame not sent: {spec.display_name} takes no end frame (models that do: {models})"
+    if not frames.get("start") and end_needs_start(video.model_id):
+        return (
+            refs,
+            note,
+            (
+                f"end frame not sent: {spec.display_name} ends on a given frame only when it also starts from one "
+                "(last_frame needs image); approve a start frame or continue from the previous scene"
+            ),
+        )
     if refs and _refs_void_last_frame(video.model_id):
         dropped = (
             f"reference images not sent: {spec.display_name} ignores last_frame when reference images are given, "

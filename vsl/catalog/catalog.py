@@ -64,7 +64,8 @@ class Constraint:
 
     `only_with`: `param` may be given only when every `requires` parameter has that value.
     `ignored_with`: `param` is ignored by the model when `when_present` is given (so giving both is a mistake).
-    `needs`: when `param` equals `value`, every parameter in `needs` must be given.
+    `needs`: when `param` equals `value` (with no `value`: whenever `param` is given), every parameter in `needs`
+    must be given.
     """
 
     kind: str

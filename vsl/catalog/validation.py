@@ -224,15 +224,14 @@ def _ignored_with(spec: ModelSpec, rule: Constraint, values: Mapping[str, Any]) 
 
 
 def _needs(spec: ModelSpec, rule: Constraint, values: Mapping[str, Any]) -> str | None:
-    if not _same(values.get(rule.param), rule.value):
+    given = values.get(rule.param)
+    if not (_given(given) if rule.value is None else _same(given, rule.value)):
         return None
     missing = [name for name in rule.needs if not _given(values.get(name))]
     if not missing:
         return None
-    return (
-        f"{rule.param} {rule.value} needs {' and '.join(rule.needs)} for {spec.display_name} "
-        f"(missing: {', '.join(missing)})."
-    )
+    what = rule.param if rule.value is None else f"{rule.param} {rule.value}"
+    return f"{what} needs {' and '.join(rule.needs)} for {spec.display_name} (missing: {', '.join(missing)})."
 
 
 _CONSTRAINT_CHECKS: dict[str, Callable[[ModelSpec, Constraint, Mapping[str, Any]], str | None]] = {

@@ -10,7 +10,7 @@ from vsl.cast import images, keyframes, overview, review
 from vsl.cast.images import BadAsset
 from vsl.cast.names import spoken
 from vsl.cast.overview import SceneView
-from vsl.cast.prompts import no_end_frame, takes_last_frame
+from vsl.cast.prompts import end_needs_start, no_end_frame, takes_last_frame
 from vsl.db.models import Keyframe, Novela, NovelaVideo, Review
 from vsl.jobs.actions import Target
 from vsl.money import usd
@@ -79,8 +79,14 @@ def _frames(view: SceneView) -> None:
         _generate(take, model, "start")
     if not takes_last_frame(take.model_id):
         st.caption(plain(no_end_frame(take.model_id)))
-    elif st.button("Generate end frame", key=f"kf_end_{take.id}", icon=":material/image:"):
+        return
+    if st.button("Generate end frame", key=f"kf_end_{take.id}", icon=":material/image:"):
         _generate(take, model, "end")
+    if view.end_frame is not None and view.start_frame is None and not chain and end_needs_start(take.model_id):
+        st.warning(
+            "This model ends on the approved end frame only when the take also starts from a frame: generate a "
+            "start frame or continue from the previous scene, or the take is made without its end frame."
+        )
 
 
 def _frame(approved: Keyframe | None, pending: Keyframe | None, label: str) -> None:
