@@ -28,6 +28,7 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest --cov=vsl --cov-report=term:skip-covered --cov-report=xml

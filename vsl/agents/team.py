@@ -8,6 +8,7 @@ offline drafting: the GPT-5 errors reach the user.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vsl.agents.bus import Bus
 from vsl.agents.fallback import Fallback, GptAdvisor
@@ -16,7 +17,9 @@ from vsl.agents.llm import LlmClient
 from vsl.agents.offline import OfflineAdvisor, OfflineDrafter, OfflineReviewer
 from vsl.agents.profiles import FALLBACK, INTEGRATOR, WRITER, profile
 from vsl.agents.script_writer import GptDrafter, ScriptWriter
-from vsl.runtime import Runtime
+
+if TYPE_CHECKING:  # the runtime builds the automatic reviewer from vsl.agents: only its type is needed here
+    from vsl.runtime import Runtime
 
 
 @dataclass(frozen=True)
