@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import pytest
+
 from tests.cast.conftest import png
 from tests.cast.test_prompts_and_chaining import Stack, _generate, _set_prompt, _with_portraits, replicate  # noqa: F401
 from tests.fakes.http_server import Plan
@@ -117,24 +119,32 @@ def _approved_frame(db: Database, storage, novela_id: int, colour: tuple[int, in
     return key
 
 
-def test_veo_with_references_and_an_end_frame_drops_the_references_with_a_note(
+@pytest.mark.parametrize(
+    ("positions", "named"),
+    [(("start", "end"), "beside image and last_frame"), (("start",), "beside image,")],
+)
+def test_veo_with_references_and_its_own_frames_drops_the_references_with_a_note(
     sqlite_db: Database,
     replicate: Stack,  # noqa: F811
+    positions: tuple[str, ...],
+    named: str,
 ) -> None:
+    """Google's Veo API takes reference images or a first/last frame, not both: the scene's own frames win."""
     novela_id = make_novela(sqlite_db, model="veo-3.1", duration=8, resolution="1080p", scenes=1).id
     _with_portraits(sqlite_db, replicate.storage, novela_id, "Ana")
-    _approved_frame(sqlite_db, replicate.storage, novela_id, (200, 5, 5), "start")  # Veo ends only from a start
-    key = _approved_frame(sqlite_db, replicate.storage, novela_id, (5, 200, 5))
+    keys = {p: _approved_frame(sqlite_db, replicate.storage, novela_id, (5, 200, 5), p) for p in positions}
 
     row = _generate(sqlite_db, replicate, _set_prompt(sqlite_db, novela_id, 1, "@Ana waits."))
 
     assert row.status == "completed", row.failure_message
     (sent,) = replicate.fake.requests_to("POST", "/v1/models/google/veo-3.1/predictions")
-    assert _data(sent.body["input"]["last_frame"]) == replicate.storage.get_bytes(key)
-    assert "reference_images" not in sent.body["input"]  # Veo would ignore last_frame beside them
-    assert "ignores last_frame when reference images are given" in row.scene_details["cast_left_out"]
-    assert row.scene_details["cast_references"] == []
-    assert "reference images dropped" in row.scene_details["end_frame_note"]
+    params = {"start": "image", "end": "last_frame"}
+    assert {params[p]: _data(sent.body["input"][params[p]]) for p in positions} == {
+        params[p]: replicate.storage.get_bytes(k) for p, k in keys.items()
+    }
+    assert "reference_images" not in sent.body["input"]
+    assert f"Veo 3.1 takes no reference images {named}" in row.scene_details["cast_left_out"]
+    assert row.scene_details["cast_references"] == [] and row.scene_details["end_frame_note"] == ""
 
 
 def test_offline_preview_notes_that_it_does_not_end_on_the_frame(db: Database, local_stack: LocalStack) -> None:

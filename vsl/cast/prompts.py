@@ -89,10 +89,10 @@ def no_end_frame(model_id: str) -> str:
     return f"{get_catalog().get(model_id).display_name} takes no end frame; {listed} {verb}."
 
 
-def _refs_void_last_frame(model_id: str) -> bool:
-    """Whether the model ignores `last_frame` when reference images are given (Veo 3.1)."""
+def _voided_by_refs(model_id: str, param: str) -> bool:
+    """Whether the model takes `param` or reference images, not both (Veo 3.1: `image` and `last_frame`)."""
     return any(
-        c.kind == "ignored_with" and c.param == "last_frame" and c.when_present == "reference_images"
+        c.kind == "ignored_with" and c.param == param and c.when_present == "reference_images"
         for c in get_catalog().get(model_id).constraints
     )
 
@@ -105,37 +105,36 @@ def end_needs_start(model_id: str) -> bool:
     )
 
 
-def _end_frame(
-    video: NovelaVideo, provider: str, frames: dict[str, str], refs: list[str], note: str
-) -> tuple[list[str], str, str]:
-    """Whether the scene's end frame is sent: (references kept, their note, a note on the end frame).
-
-    An approved end frame is the scene's own choice, so on a model that would ignore it beside reference images
-    the references give way; both decisions are written on the take, never made silently."""
+def _end_frame(video: NovelaVideo, provider: str, frames: dict[str, str]) -> str:
+    """Why the scene's approved end frame is not sent; "" when it is (or there is none)."""
     if not frames.get("end"):
-        return refs, note, ""
+        return ""
     spec = get_catalog().get(video.model_id)
     if provider == "local":
-        return refs, note, "end frame not sent: the offline preview starts on a given frame but does not end on one"
+        return "end frame not sent: the offline preview starts on a given frame but does not end on one"
     if not takes_last_frame(video.model_id):
         models = ", ".join(end_frame_models())
-        return refs, note, f"end frame not sent: {spec.display_name} takes no end frame (models that do: {models})"
+        return f"end frame not sent: {spec.display_name} takes no end frame (models that do: {models})"
     if not frames.get("start") and end_needs_start(video.model_id):
         return (
-            refs,
-            note,
-            (
-                f"end frame not sent: {spec.display_name} ends on a given frame only when it also starts from one "
-                "(last_frame needs image); approve a start frame or continue from the previous scene"
-            ),
+            f"end frame not sent: {spec.display_name} ends on a given frame only when it also starts from one "
+            "(last_frame needs image); approve a start frame or continue from the previous scene"
         )
-    if refs and _refs_void_last_frame(video.model_id):
-        dropped = (
-            f"reference images not sent: {spec.display_name} ignores last_frame when reference images are given, "
-            "and this scene has an approved end frame"
-        )
-        return [], "; ".join(n for n in (note, dropped) if n), "end frame sent as last_frame; reference images dropped"
-    return refs, note, ""
+    return ""
+
+
+def _refs_give_way(video: NovelaVideo, frames: dict[str, str], refs: list[str], note: str) -> tuple[list[str], str]:
+    """The frames a scene chose win over its cast's reference images on a model that takes not both (Veo 3.1);
+    the take says so."""
+    params = {"start": first_frame_param(video.model_id), "end": "last_frame"}
+    clashing = [p for pos, p in params.items() if frames.get(pos) and p and _voided_by_refs(video.model_id, p)]
+    if not refs or not clashing:
+        return refs, note
+    dropped = (
+        f"reference images not sent: {get_catalog().get(video.model_id).display_name} takes no reference images "
+        f"beside {' and '.join(clashing)}, and this scene has its own"
+    )
+    return [], "; ".join(n for n in (note, dropped) if n)
 
 
 def cast_problems(
@@ -238,9 +237,11 @@ def prepare(session: Session, video: NovelaVideo, request: SubmitRequest, storag
     prompt = expand_prompt(video.model_id, request.prompt, cast) if request.prompt else request.prompt
     refs, note = _references(video, request.params, members)
     frames, chain_note = _frames(session, video, storage)
-    refs, note, end_note = _end_frame(video, provider, frames, refs, note)
-    if end_note.startswith("end frame not sent"):
+    end_note = _end_frame(video, provider, frames)
+    if end_note:
         frames = {k: v for k, v in frames.items() if k != "end"}
+    if provider != "local":
+        refs, note = _refs_give_way(video, frames, refs, note)
     params, meta = dict(request.params), dict(request.metadata)
     if provider == "local":
         meta["characters"] = [spoken(m.asset.name) for m in members] or meta.get("characters", [])
