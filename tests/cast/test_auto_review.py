@@ -36,11 +36,13 @@ def test_a_take_completed_after_the_opt_in_is_reviewed_once_offline(db: Database
     auto_review.set_auto_review(db, novela_id, True)
     video_id = render(db, local_stack, take_id)
     reviewer = AutoReviewer(db, local_stack.storage, OFFLINE)
+    assert auto_review.awaiting(db, [video_id])  # the board stays live for the verdict
 
     (result,) = reviewer.sweep()
     again = reviewer.sweep()
 
     assert again == [] and [r.id for r in _reviews(db, video_id)] == [result.id]
+    assert not auto_review.awaiting(db, [video_id])
     assert (result.video_id, result.automatic, result.method) == (video_id, True, review.OFFLINE_METHOD)
     assert result.status == "drifted" and result.score is not None  # a red square against the preview's card
     assert auto_review.spent(db, novela_id) == (1, Decimal("0"))
@@ -56,7 +58,7 @@ def test_takes_completed_before_the_opt_in_or_without_it_are_not_reviewed(
     render(db, local_stack, other_take)
 
     assert AutoReviewer(db, local_stack.storage, OFFLINE).sweep() == []
-    assert _reviews(db, before) == []
+    assert _reviews(db, before) == [] and not auto_review.awaiting(db, [before])
 
     auto_review.set_auto_review(db, novela_id, False)
     with db.session() as session:
@@ -123,6 +125,7 @@ def test_only_one_claim_per_take_wins_and_a_crashed_claim_fails_without_a_retry(
     first = auto_review.claim(db, video_id, "gpt-5")
     assert first is not None and auto_review.claim(db, video_id, "gpt-5") is None
     assert auto_review.due(db) == []  # claimed: no other process picks it up
+    assert auto_review.awaiting(db, [video_id])  # but its verdict is still to come
     assert auto_review.expire_stale(db) == 0  # still within its time
 
     later = datetime.now(UTC) + auto_review.STALE_AFTER * 2

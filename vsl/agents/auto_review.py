@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vsl.agents.continuity import review_with_gpt5
@@ -91,27 +91,43 @@ def most_per_take(db: Database, novela_id: int, opinion: Opinion) -> Decimal:
     return opinion.estimate(max(1, stored))
 
 
+def _eligible() -> list[ColumnElement[bool]]:
+    """Finished takes (not images, not speech) of opted-in novelas, completed since the opt-in."""
+    return [
+        Novela.auto_review_since.is_not(None),
+        NovelaVideo.status == "completed",
+        NovelaVideo.completed_at >= Novela.auto_review_since,
+        NovelaVideo.episode_number > 0,
+        NovelaVideo.s3_key.is_not(None),
+        NovelaVideo.scene_details["purpose"].as_string().is_(None),
+    ]
+
+
 def due(db: Database, limit: int = BATCH) -> list[int]:
-    """Finished takes (not images, not speech) of opted-in novelas, completed since the opt-in, never reviewed
-    (a review on a click counts: it is not paid for again)."""
+    """Eligible takes never reviewed (a review on a click counts: it is not paid for again), oldest first."""
     reviewed = exists().where(Review.video_id == NovelaVideo.id)
     query = (
         select(NovelaVideo.id)
         .join(Novela, Novela.id == NovelaVideo.novela_id)
-        .where(
-            Novela.auto_review_since.is_not(None),
-            NovelaVideo.status == "completed",
-            NovelaVideo.completed_at >= Novela.auto_review_since,
-            NovelaVideo.episode_number > 0,
-            NovelaVideo.s3_key.is_not(None),
-            NovelaVideo.scene_details["purpose"].as_string().is_(None),
-            ~reviewed,
-        )
+        .where(*_eligible(), ~reviewed)
         .order_by(NovelaVideo.completed_at, NovelaVideo.id)
         .limit(limit)
     )
     with db.session() as session:
         return list(session.scalars(query))
+
+
+def awaiting(db: Database, video_ids: list[int]) -> bool:
+    """Whether one of these takes still has an automatic verdict to come (the board stays live until it is in)."""
+    settled = exists().where(Review.video_id == NovelaVideo.id, Review.status != "reviewing")
+    query = (
+        select(NovelaVideo.id)
+        .join(Novela, Novela.id == NovelaVideo.novela_id)
+        .where(NovelaVideo.id.in_(video_ids), *_eligible(), ~settled)
+        .limit(1)
+    )
+    with db.session() as session:
+        return bool(video_ids) and session.scalar(query) is not None
 
 
 def claim(db: Database, video_id: int, method: str) -> int | None:

@@ -9,7 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from vsl.agents import flows
+from vsl.agents import auto_review, flows
 from vsl.agents.team import Team
 from vsl.catalog import PlanInput, PricingError, estimate_plan, get_catalog
 from vsl.db import video_repo
@@ -55,15 +55,20 @@ def any_active(takes: list[NovelaVideo]) -> bool:
     return any(JobStatus(t.status) in ACTIVE for t in takes)
 
 
+def _live(takes: list[NovelaVideo]) -> bool:
+    """A job in flight, or an automatic review still to come (docs/adr/0010-automatic-review.md)."""
+    return any_active(takes) or auto_review.awaiting(get_runtime().db, [t.id for t in takes])
+
+
 def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset()) -> None:
-    """The episode's scenes; refreshes itself every few seconds only while a job is in flight."""
+    """The episode's scenes; refreshes itself every few seconds only while a job (or a review) is under way."""
     loaded = [load_episode(novela.id, episode)]  # this run's read; the fragment's own reruns read again
-    live = any_active(loaded[0])
+    live = _live(loaded[0])
 
     @st.fragment(run_every=LIVE_EVERY_S if live else None)
     def grid() -> None:
         takes = loaded.pop() if loaded else load_episode(novela.id, episode)
-        if live and not any_active(takes):
+        if live and not _live(takes):
             changed()
             st.rerun(scope="app")  # all done: refresh totals once and stop polling
         columns = st.columns(3)
