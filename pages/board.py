@@ -6,7 +6,7 @@ import streamlit as st
 
 from vsl.db import video_repo
 from vsl.novelas import service
-from vsl.ui import agents, auto_review, board, cost_warnings, sound, sound_export, spend
+from vsl.ui import agents, board, cost_warnings, sound, sound_export, spend
 from vsl.ui.home_cards import novela_titles
 from vsl.ui.runtime import changed, get_runtime
 from vsl.ui.widgets import plain
@@ -32,7 +32,6 @@ st.title(plain(novela.title), anchor=False)
 board.totals(novela)
 cost_warnings.show(novela.id)
 board.manage(novela)
-auto_review.control(novela)
 board.show_pending_delete(novela)
 resumed = board.restart_notice(novela)
 

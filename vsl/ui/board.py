@@ -9,7 +9,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from vsl.agents import auto_review, flows
+from vsl.agents import flows
+from vsl.agents.auto_review import awaiting
 from vsl.agents.team import Team
 from vsl.catalog import PlanInput, PricingError, estimate_plan, get_catalog
 from vsl.db import video_repo
@@ -26,7 +27,7 @@ from vsl.providers.base import PROVIDER_PAGE
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.sound import scenes
 from vsl.storage.base import StorageError
-from vsl.ui import agents, cast_scenes, dialogs, sound, spend
+from vsl.ui import agents, auto_review, cast_scenes, dialogs, sound, spend
 from vsl.ui.runtime import changed, get_runtime, server_started
 from vsl.ui.widgets import plain, said, status_badge
 
@@ -57,7 +58,7 @@ def any_active(takes: list[NovelaVideo]) -> bool:
 
 def _live(takes: list[NovelaVideo]) -> bool:
     """A job in flight, or an automatic review still to come (docs/adr/0010-automatic-review.md)."""
-    return any_active(takes) or auto_review.awaiting(get_runtime().db, [t.id for t in takes])
+    return any_active(takes) or awaiting(get_runtime().db, [t.id for t in takes])
 
 
 def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset()) -> None:
@@ -365,7 +366,7 @@ def restart_notice(novela: Novela) -> frozenset[int]:
 
 
 def manage(novela: Novela) -> None:
-    """Status, budget and deletion of the novela, tucked away under the totals."""
+    """Status, budget, automatic review and deletion of the novela, tucked away under the totals."""
     with st.expander("Novela settings"):
         moves = sorted(service.STATUS_MOVES.get(novela.status, frozenset()))
         st.caption(f"Status: {novela.status.replace('_', ' ')}")
@@ -377,6 +378,7 @@ def manage(novela: Novela) -> None:
             _after(
                 _try(lambda: service.update(get_runtime().db, novela.id, budget=parse_budget(budget)), "Budget saved.")
             )
+        auto_review.control(novela)
         if st.button("Delete this novela…", icon=":material/delete:"):
             dialogs.request(DELETE_NOVELA, novela.id)
 
