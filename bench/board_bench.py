@@ -104,9 +104,14 @@ OBSERVER = """
     return true;
   };
   new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
-  new MutationObserver((records) => {
-    for (const r of records) b.runs.push([now(), r.target.getAttribute("data-test-script-state")]);
-  }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-test-script-state"] });
+  new MutationObserver((records) => {  // each value a change set: the next record's old value, or the current one
+    records.forEach((r, i) => {
+      const value = i + 1 < records.length ? records[i + 1].oldValue : r.target.getAttribute(r.attributeName);
+      b.runs.push([now(), value]);
+    });
+  }).observe(document.body, {
+    subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"],
+  });
 }
 """
 
