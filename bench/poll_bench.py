@@ -6,8 +6,10 @@ Each fake runs in its own process with keep-alive connections (as the real APIs 
    for single job statuses as fast as it answers;
 2. throughput: one Worker (the real `Worker.run` loop, real providers, SQLite) with 1,000 jobs that never finish
    and nothing else to do: job statuses read per second (goal: at least half the floor);
-3. latency: 1,000 jobs through submit, poll and store: provider change → database row p95 (goal <= 2 s), status
-   requests per job poll (goal <= 1) and the most requests in any 60 s (goal: within the provider's limit);
+3. latency: 1,000 jobs through submit, poll and store: provider change → the row's first change that shows it
+   (the take leaving queued/running, e.g. to `storing`, timed when its transaction committed) p95 (goal <= 2 s),
+   next to change → `completed_at` (after download and thumbnail); status requests per job poll (goal <= 1) and
+   the most requests in any 60 s (goal: within the provider's limit);
 then, on PostgreSQL against the fake Lambda, 1, 2 and 4 `python -m vsl worker` processes: the throughput curve,
 and on a run to completion: no job polled by two workers at once, each take stored, charged and counted once.
 
@@ -36,25 +38,21 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from bench import print_table, write_result
-from bench.worker_bench import (
-    SCENES_PER_NOVELA,
-    _utc_seconds,
-    completion_times,
-    count_in,
-    percentiles,
-    reserve_jobs,
-    small_mp4,
-)
+from bench.worker_bench import _utc_seconds, completion_times, count_in, percentiles, small_mp4
 from vsl.config import PROJECT_ROOT, load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
-from vsl.db.models import MediaItem, Novela, NovelaVideo
+from vsl.db.models import JobEvent, MediaItem, Novela, NovelaVideo
+from vsl.jobs import actions
 from vsl.jobs.poller import PollerConfig
 from vsl.jobs.states import TERMINAL
 from vsl.jobs.worker import Worker, WorkerConfig
+from vsl.novelas import limits, service
+from vsl.novelas.validation import NovelaInput
 from vsl.providers.base import JobSnapshot, SubmitRequest
 from vsl.providers.lambda_api import LambdaApiProvider
 from vsl.providers.registry import ProviderRegistry
@@ -70,6 +68,22 @@ LATENCY = WorkerConfig(concurrency=16, poll_min_s=0.5, poll_max_s=1.0, lease_s=1
 POLLING = PollerConfig(threads=THREADS, requests_per_min={"lambda": LAMBDA_PER_MIN}, history_refresh_s=2.0)
 GOAL_SHARE_OF_FLOOR, GOAL_P95_S = 0.5, 2.0
 MODEL = "veo-3.1-fast"
+SCENES_PER_NOVELA = min(25, limits.SCENES.high)  # paid scenes confirmed per novela (25: a divisor of 1,000)
+
+
+def reserve_jobs(db: Database, registry: ProviderRegistry, jobs: int) -> None:
+    """Novelas of SCENES_PER_NOVELA paid scenes each (the last may have fewer), every scene confirmed (reserved)."""
+    for start in range(0, jobs, SCENES_PER_NOVELA):
+        data = NovelaInput(
+            title=f"Bench {start // SCENES_PER_NOVELA + 1}",
+            default_model_id=MODEL,
+            default_duration=8,
+            default_resolution="720p",
+            scenes_per_episode=min(SCENES_PER_NOVELA, jobs - start),
+        )
+        novela = service.create(db, data)
+        targets = actions.targets_rest_of_episode(db, novela.id, 1)
+        actions.confirm(db, registry, actions.quote(db, registry, targets))
 
 
 # ── the fakes, each in its own process ────────────────────────────────────────────────────────────────
@@ -269,34 +283,101 @@ def throughput(name: str, output: bytes, jobs: int, seconds: float, folder: Path
     }
 
 
+class RowChanges:
+    """When each take's row first showed its job had finished at the provider: the commit of the transaction that
+    moved it out of queued/running (to `storing`, or `failed`/`canceled`), timed with `time.time()` right after
+    the database's COMMIT returned (the fakes' clock), with the event's own `created_at` kept as a check.
+
+    Listens on every `Session` of this process (the benchmark's worker is the only writer) while in use."""
+
+    WAITING = frozenset({"queued", "running"})
+
+    def __init__(self) -> None:
+        self.committed: dict[int, tuple[str, float, float]] = {}  # video id → (to status, committed at, created_at)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> RowChanges:
+        event.listen(Session, "after_flush", self._flushed)
+        event.listen(Session, "after_commit", self._committed)
+        event.listen(Session, "after_soft_rollback", self._rolled_back)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(Session, "after_flush", self._flushed)
+        event.remove(Session, "after_commit", self._committed)
+        event.remove(Session, "after_soft_rollback", self._rolled_back)
+
+    def _flushed(self, session: Session, _context: Any) -> None:
+        leaving = [
+            (e.video_id, e.to_status, _utc_seconds(e.created_at))
+            for e in session.new
+            if isinstance(e, JobEvent) and e.from_status in self.WAITING and e.to_status not in self.WAITING
+        ]
+        if leaving:
+            session.info.setdefault("bench_leaving", []).extend(leaving)
+
+    def _committed(self, session: Session) -> None:
+        leaving = session.info.pop("bench_leaving", None)
+        if not leaving:
+            return
+        at = time.time()
+        with self._lock:
+            for video_id, to_status, created in leaving:
+                self.committed.setdefault(video_id, (to_status, at, created))
+
+    def _rolled_back(self, session: Session, _previous: Any) -> None:
+        session.info.pop("bench_leaving", None)
+
+
+def job_ids(db: Database) -> dict[int, str]:
+    with db.session() as session:
+        return {video_id: job_id for video_id, job_id in session.execute(select(NovelaVideo.id, NovelaVideo.job_id))}
+
+
 def latency(name: str, output: bytes, jobs: int, folder: Path) -> dict[str, Any]:
-    """`jobs` mixed jobs through the whole pipeline: change → row delay, requests per poll, the busiest minute."""
+    """`jobs` mixed jobs through the whole pipeline: change → first row change and → `completed_at`, requests per
+    poll, the busiest minute."""
     with fake_process(name, "mixed", output) as fake, one_worker(name, fake.base_url, folder, LATENCY) as s:
         reserve_jobs(s.db, s.registry, jobs)
-        with running(s.worker):
+        with RowChanges() as rows, running(s.worker):
             total_s = wait_until("every job to finish", lambda: count_in(s.db, set(TERMINAL)) == jobs, 400, must=False)
-        done = completion_times(s.db)
+        done, ids = completion_times(s.db), job_ids(s.db)
         stats, asked_at, _, _ = fake.ask("report")
-    delays: dict[bool, list[float]] = {True: [], False: []}
+    first_change = {ids[video_id]: change for video_id, change in rows.committed.items() if ids.get(video_id)}
+    to_row: dict[bool, list[float]] = {True: [], False: []}
+    to_completed: dict[bool, list[float]] = {True: [], False: []}
+    commit_lag: list[float] = []  # the event's created_at → its COMMIT: what timing by created_at would leave out
     for job_id, _polls, succeeded_at, timed in stats:
+        if not succeeded_at:
+            continue
+        to_status, committed_at, created = first_change.get(job_id, ("missing", None, None))
+        if to_status == "storing" and committed_at is not None and created is not None:
+            to_row[timed].append(committed_at - succeeded_at)
+            commit_lag.append(committed_at - created)
         status, completed_at = done.get(job_id, ("missing", None))
-        if status == "completed" and completed_at and succeeded_at:
-            delays[timed].append(_utc_seconds(completed_at) - succeeded_at)
+        if status == "completed" and completed_at:
+            to_completed[timed].append(_utc_seconds(completed_at) - succeeded_at)
     busiest_minute, busiest_second = _busiest(asked_at, 60.0), _busiest(asked_at, 1.0)
     return {
         "completed": Counter(status for status, _ in done.values()).get("completed", 0),
         "total_s": round(total_s, 1),
-        "delay_s": {
-            "all": percentiles(delays[True] + delays[False]),
-            "finished_on_a_poll": percentiles(delays[False]),
-            "finished_after_seconds": percentiles(delays[True]),
-        },
+        "first_row_change_s": _split(to_row),
+        "delay_s": _split(to_completed),
+        "event_to_commit_s": percentiles(commit_lag),
         "status_requests": len(asked_at),
         "job_polls": s.provider.asked,
         "requests_per_job_poll": round(len(asked_at) / s.provider.asked, 3) if s.provider.asked else None,
         "busiest_60_s": busiest_minute,
         "busiest_1_s": busiest_second,
         "limit_per_min": LIMITS[name],
+    }
+
+
+def _split(delays: dict[bool, list[float]]) -> dict[str, dict[str, float | None]]:
+    return {
+        "all": percentiles(delays[True] + delays[False]),
+        "finished_on_a_poll": percentiles(delays[False]),
+        "finished_after_seconds": percentiles(delays[True]),
     }
 
 
@@ -449,7 +530,7 @@ def run(jobs: int, seconds: float, with_processes: bool) -> dict[str, Any]:
 def _passed(name: str, bare: float, worker: dict[str, float], timed: dict[str, Any]) -> dict[str, bool]:
     return {
         "half_the_floor": worker["statuses_per_s"] >= GOAL_SHARE_OF_FLOOR * bare,
-        "delay_p95": (timed["delay_s"]["all"]["p95"] or 1e9) <= GOAL_P95_S,
+        "first_row_change_p95": (timed["first_row_change_s"]["all"]["p95"] or 1e9) <= GOAL_P95_S,
         "one_request_per_job_poll": (timed["requests_per_job_poll"] or 1e9) <= 1.0,
         "within_rate_limit": timed["busiest_60_s"] <= LIMITS[name],
     }
@@ -461,6 +542,7 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     for name in ("lambda", "replicate"):
         r = result[name]
         d, ok = r["latency"]["delay_s"]["all"], r["passed"]
+        f = r["latency"]["first_row_change_s"]["all"]
         rows += [
             (f"{name}: bare client floor", f"{r['floor_requests_per_s']} req/s", ""),
             (
@@ -468,7 +550,12 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"{r['one_worker']['statuses_per_s']} statuses/s ({r['one_worker']['requests_per_s']} req/s)",
                 verdict[ok["half_the_floor"]] + " (goal >= half the floor)",
             ),
-            (f"{name}: delay p50/p95/max", f"{d['p50']} / {d['p95']} / {d['max']} s", verdict[ok["delay_p95"]]),
+            (
+                f"{name}: change → row shows it p50/p95/max",
+                f"{f['p50']} / {f['p95']} / {f['max']} s",
+                verdict[ok["first_row_change_p95"]] + " (goal p95 <= 2 s)",
+            ),
+            (f"{name}: change → completed_at p50/p95/max", f"{d['p50']} / {d['p95']} / {d['max']} s", "(reported)"),
             (
                 f"{name}: requests per job poll",
                 str(r["latency"]["requests_per_job_poll"]),
@@ -496,7 +583,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each throughput window")
     parser.add_argument("--no-processes", action="store_true", help="skip the PostgreSQL worker processes")
     args = parser.parse_args(argv)
-    assert args.jobs % SCENES_PER_NOVELA == 0 or args.jobs < SCENES_PER_NOVELA, "jobs: a multiple of 50"
     result = run(args.jobs, args.seconds, not args.no_processes)
     path = write_result("poll", result)
     print_table("poll: status at scale (fake Lambda and fake Replicate, one run)", summary(result))

@@ -75,6 +75,30 @@ def test_a_job_taken_over_during_a_slow_round_is_not_overwritten(db: Database, l
     assert all(take(db, i).poll_attempts == before[i] + 1 for i in ids[1:])
 
 
+def test_a_round_moves_finished_jobs_to_storing_in_its_write_before_handing_them_to_be_stored(
+    db: Database, lambda_stack: StartStack
+) -> None:
+    s = lambda_stack(db, Plan(polls=2, cost="1.10"), s3=False)  # running on the 1st poll, finished on the 2nd
+    ids = in_flight(s, 3)
+    poller = s.worker._poller
+    make_due(db, ids)
+    assert poller.round() == []  # all three running, rescheduled in the round's write
+    make_due(db, ids)
+
+    handed = poller.round()
+
+    # the rows show the change when the round's transaction commits, before any download or thumbnail
+    assert sorted(p.video.id for p in handed) == sorted(ids)
+    assert all(p.video.status == "storing" for p in handed)
+    for video_id in ids:
+        assert take(db, video_id).status == "storing"
+        assert status_path(db, video_id).count("storing") == 1
+    list(map(s.worker._advance_polled, handed))  # the worker stores them, as its pool would
+    for video_id in ids:
+        assert take(db, video_id).status == "completed"
+        assert status_path(db, video_id)[-2:] == ["storing", "completed"]
+
+
 def test_replicate_jobs_are_refreshed_through_the_list_not_one_by_one(
     replicate_stack: Callable[[Plan], Stack],
 ) -> None:

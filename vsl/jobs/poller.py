@@ -3,10 +3,12 @@
 One round: claim a batch of due `queued`/`running` jobs in one transaction (the same lease the worker writes),
 ask their status concurrently over the providers' pooled keep-alive sessions (one list call per page where the
 provider offers `status_many`, else one status request per job, within each provider's rate limit), and write
-every job still in progress in one transaction. A row is written only if it is still in the state and under the
-lease this round claimed it with (the lease time doubles as a token), so a round that outlived its lease never
-overwrites a worker that took the job over. Everything else (finished, failed, past its deadline, a status
-error, a cancel to send) is handed back to the worker, which advances it one job at a time as before.
+every job still in progress in one transaction, together with the `storing` move of every job that finished (so
+the row shows the provider's change at once, not after the worker's queue of downloads and thumbnails). A row is
+written only if it is still in the state and under the lease this round claimed it with (the lease time doubles as
+a token), so a round that outlived its lease never overwrites a worker that took the job over. Everything else
+(a finished job to store, failed, past its deadline, a status error, a cancel to send) is handed back to the
+worker, which advances it one job at a time as before.
 
 The next poll is planned from each model's run times learned from history (`RunTimes`): not before the
 fastest usual finish, densely (`poll_min_s`) while the job may finish, backing off once it is later than usual.
@@ -177,21 +179,29 @@ class Poller:
         self.claimed = len(rows)
         handed: list[Polled] = []
         in_progress: list[tuple[NovelaVideo, JobSnapshot]] = []
+        succeeded: list[tuple[NovelaVideo, JobSnapshot]] = []
+
+        def give(polled: Polled) -> None:
+            if hand_off is not None:
+                hand_off(polled)
+            else:
+                handed.append(polled)
 
         def settle(video: NovelaVideo, result: JobSnapshot | ProviderError | None) -> None:
             if isinstance(result, JobSnapshot) and not result.state.terminal and not self._late(video):
                 in_progress.append((video, result))
-            elif hand_off is not None:
-                hand_off(Polled(video, result))
+            elif isinstance(result, JobSnapshot) and result.state == ProviderState.SUCCEEDED:
+                succeeded.append((video, result))  # moved to `storing` in the round's write, then handed off
             else:
-                handed.append(Polled(video, result))
+                give(Polled(video, result))
 
         for video in rows:
             if video.cancel_requested:
                 settle(video, None)
         self._ask([v for v in rows if not v.cancel_requested], settle)
-        if in_progress:
-            self._write(lease, in_progress)
+        if in_progress or succeeded:
+            for stored in self._write(lease, in_progress, succeeded):
+                give(stored)
         return handed
 
     def close(self) -> None:
@@ -265,11 +275,18 @@ class Poller:
         return now > (deadline if deadline.tzinfo else deadline.replace(tzinfo=now.tzinfo))
 
     # ── write ─────────────────────────────────────────────────────────────────────────────────────
-    def _write(self, lease: datetime, answers: list[tuple[NovelaVideo, JobSnapshot]]) -> None:
+    def _write(
+        self,
+        lease: datetime,
+        answers: list[tuple[NovelaVideo, JobSnapshot]],
+        succeeded: list[tuple[NovelaVideo, JobSnapshot]],
+    ) -> list[Polled]:
         """One transaction: reschedule (and update progress of) every job still under this round's lease;
-        a job that started gets its `running` event. Rows another worker took over are left alone."""
+        a job that started gets its `running` event; a job that finished moves to `storing`, and is returned for
+        the worker to store. Rows another worker took over are left alone."""
         started = [(v, s) for v, s in answers if _starts(v, s)]
         quiet = [(v, s) for v, s in answers if not _starts(v, s)]
+        to_store: list[Polled] = []
         with self._transaction() as session:
             if quiet:
                 session.execute(_RESCHEDULE, [self._reschedule(lease, v, s) for v, s in quiet])
@@ -277,6 +294,12 @@ class Poller:
                 row = video_repo.get(session, video.id, lock=True)
                 if row is not None and row.status == "queued" and _same_time(row.next_poll_at, lease):
                     record_progress(session, row, snap, self.next_poll)
+            for video, snap in succeeded:
+                row = video_repo.get(session, video.id, lock=True)
+                if row is not None and row.status in POLLED_IN_BATCHES and _same_time(row.next_poll_at, lease):
+                    record_finished(session, row, snap)
+                    to_store.append(Polled(row, snap))
+        return to_store
 
     def _reschedule(self, lease: datetime, video: NovelaVideo, snap: JobSnapshot) -> dict[str, object]:
         video.poll_attempts += 1
@@ -318,6 +341,12 @@ def record_progress(
         video.progress = max(0, min(99, snap.progress))
     video.poll_attempts += 1
     video.next_poll_at = plan(video)
+
+
+def record_finished(session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
+    """A job that finished at the provider, on its locked row: to `storing` (its output is saved next)."""
+    video.poll_attempts = 0  # from here on it counts store tries
+    transitions.move(session, video, "storing", "finished at the provider; saving", snap.raw)
 
 
 def _starts(video: NovelaVideo, snap: JobSnapshot) -> bool:

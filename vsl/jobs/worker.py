@@ -34,7 +34,15 @@ from vsl.db.models import Novela, NovelaVideo, utcnow
 from vsl.jobs import budget, costs, transitions
 from vsl.jobs.leases import LeaseKeeper
 from vsl.jobs.outputs import StageError, StoredOutput
-from vsl.jobs.poller import POLLED_IN_BATCHES, Polled, Poller, PollerConfig, Schedule, record_progress
+from vsl.jobs.poller import (
+    POLLED_IN_BATCHES,
+    Polled,
+    Poller,
+    PollerConfig,
+    Schedule,
+    record_finished,
+    record_progress,
+)
 from vsl.jobs.purposes import purpose_of  # video take or image job: docs/adr/0004-image-jobs.md
 from vsl.jobs.states import ACTIVE, JobStatus
 from vsl.money import ZERO
@@ -505,7 +513,7 @@ class Worker:
     def _apply(self, video: NovelaVideo, snap: JobSnapshot) -> None:
         if snap.state == ProviderState.SUCCEEDED:
             moved = video.status == "storing" or self._write(
-                video.id, {"queued", "running"}, lambda s, v: self._to_storing(s, v, snap)
+                video.id, {"queued", "running"}, lambda s, v: record_finished(s, v, snap)
             )
             if moved:
                 self._store(video.id, snap)
@@ -530,10 +538,6 @@ class Worker:
         else:
             plan = self._poller.next_poll
             self._write(video.id, {"queued", "running"}, lambda s, v: record_progress(s, v, snap, plan))
-
-    def _to_storing(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
-        video.poll_attempts = 0  # from here on it counts store tries
-        transitions.move(session, video, "storing", "finished at the provider; saving", snap.raw)
 
     def _canceled(self, session: Session, video: NovelaVideo, snap: JobSnapshot) -> None:
         if snap.cost:  # it ran before the cancel: GPU-time models bill the compute used (Replicate predict_time)
