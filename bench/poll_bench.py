@@ -42,17 +42,14 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bench import print_table, write_result
-from bench.worker_bench import _utc_seconds, completion_times, count_in, percentiles, small_mp4
+from bench.worker_bench import _utc_seconds, completion_times, count_in, percentiles, reserve_jobs, small_mp4
 from vsl.config import PROJECT_ROOT, load_settings
 from vsl.db import migrate
 from vsl.db.engine import Database
 from vsl.db.models import JobEvent, MediaItem, Novela, NovelaVideo
-from vsl.jobs import actions
 from vsl.jobs.poller import PollerConfig
 from vsl.jobs.states import TERMINAL
 from vsl.jobs.worker import Worker, WorkerConfig
-from vsl.novelas import limits, service
-from vsl.novelas.validation import NovelaInput
 from vsl.providers.base import JobSnapshot, SubmitRequest
 from vsl.providers.lambda_api import LambdaApiProvider
 from vsl.providers.registry import ProviderRegistry
@@ -68,22 +65,6 @@ LATENCY = WorkerConfig(concurrency=16, poll_min_s=0.5, poll_max_s=1.0, lease_s=1
 POLLING = PollerConfig(threads=THREADS, requests_per_min={"lambda": LAMBDA_PER_MIN}, history_refresh_s=2.0)
 GOAL_SHARE_OF_FLOOR, GOAL_P95_S = 0.5, 2.0
 MODEL = "veo-3.1-fast"
-SCENES_PER_NOVELA = min(25, limits.SCENES.high)  # paid scenes confirmed per novela (25: a divisor of 1,000)
-
-
-def reserve_jobs(db: Database, registry: ProviderRegistry, jobs: int) -> None:
-    """Novelas of SCENES_PER_NOVELA paid scenes each (the last may have fewer), every scene confirmed (reserved)."""
-    for start in range(0, jobs, SCENES_PER_NOVELA):
-        data = NovelaInput(
-            title=f"Bench {start // SCENES_PER_NOVELA + 1}",
-            default_model_id=MODEL,
-            default_duration=8,
-            default_resolution="720p",
-            scenes_per_episode=min(SCENES_PER_NOVELA, jobs - start),
-        )
-        novela = service.create(db, data)
-        targets = actions.targets_rest_of_episode(db, novela.id, 1)
-        actions.confirm(db, registry, actions.quote(db, registry, targets))
 
 
 # ── the fakes, each in its own process ────────────────────────────────────────────────────────────────

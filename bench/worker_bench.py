@@ -46,7 +46,7 @@ from vsl.db.models import NovelaVideo
 from vsl.jobs import actions
 from vsl.jobs.states import TERMINAL
 from vsl.jobs.worker import Worker, WorkerConfig
-from vsl.novelas import service
+from vsl.novelas import limits, service
 from vsl.novelas.validation import NovelaInput
 from vsl.providers.animatic import AnimaticSpec, render_animatic
 from vsl.providers.base import JobSnapshot, SubmitRequest
@@ -54,7 +54,7 @@ from vsl.providers.lambda_api import LambdaApiProvider
 from vsl.providers.registry import ProviderRegistry
 from vsl.storage.local import LocalStorage
 
-SCENES_PER_NOVELA = 50  # the most a novela's episode may have
+SCENES_PER_NOVELA = min(25, limits.SCENES.high)  # paid scenes confirmed per novela (25: a divisor of 1,000)
 CONFIG = WorkerConfig(concurrency=16, poll_min_s=0.5, poll_max_s=1.0, lease_s=120, idle_s=0.05)
 GOAL_REQUESTS_PER_POLL = 1.0
 GOAL_P95_S = 2.0
@@ -147,7 +147,7 @@ def small_mp4(folder: Path) -> bytes:
 
 
 def reserve_jobs(db: Database, registry: ProviderRegistry, jobs: int) -> None:
-    """Novelas of up to 50 paid scenes each, every scene confirmed (reserved) for the worker."""
+    """Novelas of SCENES_PER_NOVELA paid scenes each (the last may have fewer), every scene confirmed (reserved)."""
     for start in range(0, jobs, SCENES_PER_NOVELA):
         scenes = min(SCENES_PER_NOVELA, jobs - start)
         data = NovelaInput(
