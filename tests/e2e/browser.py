@@ -94,6 +94,7 @@ class Browser:
         self.shots = shots
         self.console_errors: list[str] = []
         self.failed_requests: list[str] = []
+        self.dropped_media: set[str] = set()  # released after a rerun (404) or dropped by the browser (aborted)
 
     def __enter__(self) -> Self:
         self._pw = sync_playwright().start()
@@ -109,18 +110,23 @@ class Browser:
         self._pw.stop()
 
     def _on_failed(self, request: Any) -> None:
-        if request.failure != "net::ERR_ABORTED":  # media loads the browser drops when the page moves on
+        if request.failure == "net::ERR_ABORTED":  # media loads the browser drops when the page moves on
+            self.dropped_media.add(request.url)
+        else:
             self.failed_requests.append(f"{request.failure} {request.url}")
 
     def _on_response(self, response: Any) -> None:
-        benign = response.url.endswith(STREAMLIT_PROBES) or (response.status == 404 and RELEASED_MEDIA in response.url)
-        if response.status >= 400 and not benign:
+        released = response.status == 404 and RELEASED_MEDIA in response.url
+        if released:
+            self.dropped_media.add(response.url)
+        if response.status >= 400 and not (released or response.url.endswith(STREAMLIT_PROBES)):
             self.failed_requests.append(f"{response.status} {response.url}")
 
     def open(self, url: str) -> Page:
         """Go to `url`; errors are counted from here, so each check speaks of the pages it visited."""
         self.console_errors.clear()
         self.failed_requests.clear()
+        self.dropped_media.clear()
         self.page.goto(url)
         self.page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=30_000)
         self.expect_no_spinner()
@@ -179,9 +185,16 @@ class Browser:
     def assert_no_app_errors(self) -> None:
         """No traceback on the page, no console error and no failed request from the app."""
         assert self.page.locator("[data-testid='stException']").count() == 0
-        app_errors = [e for e in self.console_errors if "404" not in e or self._unexplained_404()]
+        app_errors = [e for e in self.console_errors if not self._benign(e)]
         assert app_errors == [], (app_errors, self.failed_requests)
         assert self.failed_requests == [], self.failed_requests
+
+    def _benign(self, error: str) -> bool:
+        """A console error about media a rerun released or the browser dropped (Streamlit's "Image source
+        error - URL" names no status), or a 404 that every failed request explains."""
+        if error.startswith("Client Error: Image source error - "):
+            return error.rsplit(" - ", 1)[-1] in self.dropped_media
+        return "404" in error and not self._unexplained_404()
 
     def _unexplained_404(self) -> bool:
         return any(r.startswith("404") for r in self.failed_requests)
