@@ -3,6 +3,8 @@ with a sample to listen to, assembling an episode with progress, and the episode
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -24,8 +26,9 @@ SOUND_LABELS = {"both": "Model's sound + our voices", "model": "Model's sound on
 _COLUMNS = ["speaker", "line", "emotion", "at_s"]
 
 
-def scene_sound(take: NovelaVideo) -> None:
-    """The scene card's dialogue: editable lines, the sound choice, and the subtitles they make."""
+def scene_sound(take: NovelaVideo, voices: Mapping[str, VoiceSettings]) -> None:
+    """The scene card's dialogue: editable lines, the sound choice, and the subtitles they make (`voices`: of the
+    grid's takes, `scenes.takes_voices`)."""
     lines = lines_of(take.scene_details)
     with st.expander(f"Dialogue ({len(lines)} line{'s' * (len(lines) != 1)})"):
         table = pd.DataFrame([line.as_dict() for line in lines], columns=_COLUMNS)
@@ -52,7 +55,7 @@ def scene_sound(take: NovelaVideo) -> None:
         )
         if st.button("Save dialogue", key=f"save_dialogue_{take.id}"):
             _save(take, edited, sound)
-        _subtitles_preview(take)
+        _subtitles_preview(take, voices)
 
 
 def _rows(edited: pd.DataFrame) -> list[DialogueLine]:
@@ -71,9 +74,9 @@ def _save(take: NovelaVideo, edited: pd.DataFrame, sound: str) -> None:
     st.rerun()
 
 
-def _subtitles_preview(take: NovelaVideo) -> None:
+def _subtitles_preview(take: NovelaVideo, voices: Mapping[str, VoiceSettings]) -> None:
     try:
-        cues, left_out = scenes.take_cues(get_runtime().db, take)
+        cues, left_out = scenes.take_cues(take, voices)
     except MediaError as exc:
         st.warning(str(exc))
         return
