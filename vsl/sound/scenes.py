@@ -4,7 +4,6 @@ the stand-in voices, the novela's speakers, a voice sample, and an episode's ass
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,18 +51,12 @@ def save_dialogue(db: Database, video_id: int, lines: list[DialogueLine], sound:
         return take
 
 
-def takes_voices(db: Database, takes: Sequence[NovelaVideo]) -> dict[str, VoiceSettings]:
-    """The voice of everyone who speaks in these takes (of one novela), read once for all of them."""
-    said = speakers(line for take in takes for line in lines_of(take.scene_details))
-    return voices_for(db, takes[0].novela_id, said) if said else {}
-
-
-def take_cues(take: NovelaVideo, voices: Mapping[str, VoiceSettings]) -> tuple[list[Cue], list[str]]:
-    """The take's subtitles on its own clock, from its lines spoken by the stand-in voices (`voices`: at least
-    those of its speakers, from `takes_voices`); and lines left out."""
+def take_cues(db: Database, take: NovelaVideo) -> tuple[list[Cue], list[str]]:
+    """The take's subtitles on its own clock, from its lines spoken by the stand-in voices; and lines left out."""
     lines = lines_of(take.scene_details)
     if not lines:
         return [], []
+    voices = voices_for(db, take.novela_id, speakers(lines))
     plan = place_scene(speak_lines(lines, voices, voice_cache()), take.scene_number, 0.0, scene_length(take))
     return cues_of(plan.placed), plan.left_out
 

@@ -26,7 +26,7 @@ def line_key(line: DialogueLine, voice: VoiceSettings) -> str:
 
 def speak_lines(
     lines: list[DialogueLine],
-    voices: Mapping[str, VoiceSettings],
+    voices: dict[str, VoiceSettings],
     folder: Path,
     recorded: Mapping[str, Path] | None = None,
 ) -> list[SpokenLine]:

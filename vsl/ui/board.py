@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -29,7 +28,6 @@ from vsl.novelas.validation import NovelaInvalid, parse_budget
 from vsl.providers.base import PROVIDER_PAGE
 from vsl.providers.registry import PROVIDER_LABELS
 from vsl.sound import scenes
-from vsl.sound.voices import VoiceSettings
 from vsl.storage.base import StorageError
 from vsl.ui import agents, auto_review, cast_scenes, dialogs, sound, spend
 from vsl.ui.runtime import changed, get_runtime, server_started
@@ -76,44 +74,35 @@ def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset
         if live and not _live(takes):
             changed()
             st.rerun(scope="app")  # all done: refresh totals once and stop polling
-        reads = GridReads.of(takes)
+        views = overview.scenes_for(get_runtime().db, takes)  # every card's cast and frames, read once (issue 12)
         columns = st.columns(3)
         for i, (scene, scene_takes) in enumerate(scenes_by_number(takes).items()):
             with columns[i % 3]:
-                scene_card(novela, scene, scene_takes, reads, resumed)
+                scene_card(novela, scene, scene_takes, views, resumed)
 
     grid()
 
 
-@dataclass(frozen=True)
-class GridReads:
-    """What the scene cards show beside their takes, read once per grid run for all of them (issue 12)."""
-
-    views: dict[int, SceneView]  # take id → cast, keyframes, chaining, latest review
-    voices: dict[str, VoiceSettings]  # the voice of everyone who speaks in the episode's takes
-
-    @classmethod
-    def of(cls, takes: list[NovelaVideo]) -> GridReads:
-        db = get_runtime().db
-        return cls(overview.scenes_for(db, takes), scenes.takes_voices(db, takes))
-
-
 def scene_card(
-    novela: Novela, scene: int, takes: list[NovelaVideo], reads: GridReads, resumed: frozenset[int] = frozenset()
+    novela: Novela,
+    scene: int,
+    takes: list[NovelaVideo],
+    views: dict[int, SceneView],  # take id → its scene view (overview.scenes_for)
+    resumed: frozenset[int] = frozenset(),
 ) -> None:
     with st.container(border=True):
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
         badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
         st.markdown(f"{badge} take {take.take}/{len(takes)}")
-        cast_scenes.cast_line(reads.views[take.id])  # who is in it, its keyframe, chaining (issue 9)
+        cast_scenes.cast_line(views[take.id])  # who is in it, its keyframe, chaining (issue 9)
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {_where(take, resumed)}")
         _media(take)
         _costs(take)
         _failure(take)
         _prompt(take)
-        sound.scene_sound(take, reads.voices)
+        sound.scene_sound(take)
         _actions(novela, take)
 
 
