@@ -196,8 +196,10 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
     if status == JobStatus.PLANNED and c1.button("Generate", key=f"gen_{take.id}", type="primary", width="stretch"):
         spend.ask([Target(take.id)], f"Generate E{take.episode_number} S{take.scene_number}")
     if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
-        with c1.popover("Regenerate", width="stretch", key=f"regen_pop_{take.id}", on_change="rerun"):
-            _regenerate(take)
+        key = f"regen_pop_{take.id}"
+        with c1.popover("Regenerate", width="stretch", key=key, on_change="rerun") as popover:
+            if popover.open or st.session_state.pop(f"{key}_pressed", False):  # lazy: only open (or acting)
+                _regenerate(take)
     if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
         runtime = get_runtime()
         _after(actions.cancel(runtime.db, runtime.registry, take.id))
@@ -225,7 +227,9 @@ def _regenerate(take: NovelaVideo) -> None:
 
 
 def _close_popover(key: str) -> None:
+    """Close the popover whose button was pressed; its content still runs this once, to act on the press."""
     st.session_state[key] = False
+    st.session_state[f"{key}_pressed"] = True
 
 
 def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:
