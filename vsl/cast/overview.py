@@ -66,7 +66,7 @@ class _Episodes:
     cast: NovelaCast
     links: dict[tuple[int, int], set[int]]
     reviews: dict[int, Review]
-    chosen_before: dict[tuple[int, int], int | None] = field(default_factory=dict)  # per chained scene
+    chosen: dict[tuple[int, int], int | None] = field(default_factory=dict)  # chosen_before, per chained scene
 
     @classmethod
     def read(cls, session: Session, takes: Sequence[NovelaVideo]) -> _Episodes:
@@ -86,9 +86,9 @@ class _Episodes:
 
     def chosen_once(self, session: Session, take: NovelaVideo) -> int | None:
         """`chosen_before`, read once per scene (its takes share the previous scene)."""
-        if _where(take) not in self.chosen_before:
-            self.chosen_before[_where(take)] = chosen_before(session, take)
-        return self.chosen_before[_where(take)]
+        if _where(take) not in self.chosen:
+            self.chosen[_where(take)] = chosen_before(session, take)
+        return self.chosen[_where(take)]
 
     def view(self, session: Session, take: NovelaVideo) -> SceneView:
         start, pending_start = self.frames_at(take, "start")
