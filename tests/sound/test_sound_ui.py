@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from tests.jobs.test_pipeline_local import FAST, run_until
@@ -48,6 +49,11 @@ def test_scene_card_shows_dialogue_subtitles_and_voices_with_a_sample(app_env: R
     at = open_page("pages/board.py", {"novela": str(novela_id)})
 
     assert any(e.label == "Dialogue (2 lines)" for e in at.expander)
+    assert "The letter came tonight" not in texts(at)  # closed: the editor and its spoken preview wait until opened
+    with app_env.db.session() as session:
+        take_id = session.scalars(select(NovelaVideo.id).where(NovelaVideo.novela_id == novela_id)).one()
+    at.session_state[f"dialogue_open_{take_id}"] = True  # the user opens the dialogue
+    at.run()
     shown = texts(at).replace("\\", "")  # captions escape markdown
     assert "0.4–" in shown and "Isabel: The letter came tonight." in shown
     assert "3.0–" in shown and "Rafael: Burn it." in shown  # the timing hint

@@ -10,9 +10,9 @@ import srt
 import webvtt
 
 from tests.jobs.conftest import make_novela
-from vsl.db import migrate
+from vsl.db import migrate, video_repo
 from vsl.db.engine import Database
-from vsl.sound import espeak
+from vsl.sound import espeak, scenes
 from vsl.sound.dialogue import NARRATOR, DialogueInvalid, DialogueLine, lines_of, with_lines
 from vsl.sound.subtitles import cues_of, to_srt, to_vtt
 from vsl.sound.timeline import place_scene
@@ -72,6 +72,19 @@ def test_dialogue_round_trips_through_scene_details_and_unknown_emotions_are_ref
     assert lines_of({"dialogue": [{"line": "Who is there?", "at_s": -1}]}) == [DialogueLine(NARRATOR, "Who is there?")]
     with pytest.raises(DialogueInvalid, match="choose one of: auto, happy"):
         with_lines({}, [DialogueLine("Isabel", "Hello", "smug")])
+
+
+def test_novela_speakers_come_in_order_of_first_line_from_the_takes_with_dialogue(db: Database) -> None:
+    novela = make_novela(db, scenes=5)
+    stored = {2: LINES[3], 3: None, 4: [], 5: LINES[2] + LINES[1]}  # scene 1 has no dialogue at all
+    with db.write() as session:
+        for take in video_repo.episode_takes(session, novela.id, 1):
+            if take.scene_number in stored:
+                raw = stored[take.scene_number]
+                lines = [line.as_dict() for line in raw] if raw is not None else None
+                take.scene_details = {**take.scene_details, "dialogue": lines}
+    assert scenes.novela_speakers(db, novela.id) == ["Isabel", "Rafael", NARRATOR]
+    assert scenes.novela_speakers(db, make_novela(db).id) == []
 
 
 def test_offline_voices_differ_per_character_and_durations_come_from_the_audio(

@@ -9,9 +9,10 @@ user chooses another take of the previous scene, `chain_is_stale` says so.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Collection
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from vsl.cast import frames
@@ -59,18 +60,31 @@ def keyframe(
 ) -> Keyframe | None:
     """The scene's latest generated or uploaded keyframe at `position` that has an image, approved or not."""
     return session.scalars(
-        select(Keyframe)
+        _with_image(novela_id)
         .where(
-            Keyframe.novela_id == novela_id,
             Keyframe.episode_number == episode,
             Keyframe.scene_number == scene,
             Keyframe.position == position,
-            Keyframe.source != "chained",
             Keyframe.approved.is_(approved),
-            Keyframe.ref.is_not(None),
         )
         .order_by(Keyframe.id.desc())
     ).first()
+
+
+FrameKey = tuple[int, int, str, bool]  # episode, scene, position, approved
+
+
+def latest_keyframes(session: Session, novela_id: int, episodes: Collection[int]) -> dict[FrameKey, Keyframe]:
+    """`keyframe` for every scene of these episodes in one query: (episode, scene, position, approved) → it."""
+    stmt = _with_image(novela_id).where(Keyframe.episode_number.in_(episodes)).order_by(Keyframe.id)
+    return {(k.episode_number, k.scene_number, k.position, k.approved): k for k in session.scalars(stmt)}
+
+
+def _with_image(novela_id: int) -> Select[tuple[Keyframe]]:
+    """The novela's generated or uploaded keyframes that have an image (chained frames left out)."""
+    return select(Keyframe).where(
+        Keyframe.novela_id == novela_id, Keyframe.source != "chained", Keyframe.ref.is_not(None)
+    )
 
 
 def _chained(session: Session, video: NovelaVideo, source: NovelaVideo) -> Keyframe | None:
@@ -165,14 +179,21 @@ def _scene(video: NovelaVideo) -> tuple[int, int]:
     return video.episode_number, video.scene_number
 
 
-def chain_is_stale(session: Session, video: NovelaVideo) -> bool:
-    """True when this take started from a take of the previous scene that is no longer the chosen one."""
+ChosenBefore = Callable[[Session, NovelaVideo], int | None]
+
+
+def chain_is_stale(session: Session, video: NovelaVideo, chosen: ChosenBefore | None = None) -> bool:
+    """True when this take started from a take of the previous scene that is no longer the chosen one
+    (`chosen`: how to find that scene's chosen take, `chosen_before` unless told)."""
     started_from = (video.scene_details or {}).get("chained_from")
-    if not started_from:
-        return False
+    return bool(started_from) and (chosen or chosen_before)(session, video) != started_from
+
+
+def chosen_before(session: Session, video: NovelaVideo) -> int | None:
+    """The id of the chosen take of the scene before this take's scene; None when there is none."""
     before = previous_scene(session, video)
     chosen = chosen_take(session, video.novela_id, *before) if before else None
-    return chosen is None or chosen.id != started_from
+    return chosen.id if chosen is not None else None
 
 
 def set_chain(db: Database, video_id: int, on: bool) -> None:

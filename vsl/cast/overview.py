@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vsl.cast import repo
-from vsl.cast.keyframes import chain_is_stale, keyframe
-from vsl.cast.prompts import scene_cast
+from vsl.cast.keyframes import FrameKey, chain_is_stale, chosen_before, latest_keyframes
+from vsl.cast.prompts import NovelaCast, cast_of, novela_cast
 from vsl.db import video_repo
 from vsl.db.engine import Database
 from vsl.db.models import Asset, AssetImage, Keyframe, NovelaVideo, Review
@@ -47,36 +48,71 @@ def assets(db: Database, novela_id: int) -> list[AssetView]:
         ]
 
 
-def _where(take: NovelaVideo) -> tuple[int, int, int]:
-    return take.novela_id, take.episode_number, take.scene_number
+def _where(take: NovelaVideo) -> tuple[int, int]:
+    return take.episode_number, take.scene_number
 
 
-def latest_review(session: Session, video_id: int) -> Review | None:
-    return session.scalars(select(Review).where(Review.video_id == video_id).order_by(Review.id.desc())).first()
+def latest_reviews(session: Session, video_ids: Collection[int]) -> dict[int, Review]:
+    """take id → its latest review, for the takes that have one."""
+    stmt = select(Review).where(Review.video_id.in_(video_ids)).order_by(Review.id)
+    return {r.video_id: r for r in session.scalars(stmt)}
 
 
-def _frames(session: Session, take: NovelaVideo, position: str) -> tuple[Keyframe | None, Keyframe | None]:
-    """The approved frame at `position` and a proposal newer than it (older proposals were passed over)."""
-    approved = keyframe(session, *_where(take), position)
-    pending = keyframe(session, *_where(take), position, approved=False)
-    return approved, pending if pending is not None and (approved is None or pending.id > approved.id) else None
+@dataclass
+class _Episodes:
+    """What the scene views of some takes of one novela share, each read once."""
 
+    frames: dict[FrameKey, Keyframe]
+    cast: NovelaCast
+    links: dict[tuple[int, int], set[int]]
+    reviews: dict[int, Review]
+    chosen: dict[tuple[int, int], int | None] = field(default_factory=dict)  # chosen_before, per chained scene
 
-def scene(db: Database, take: NovelaVideo) -> SceneView:
-    with db.session() as session:
-        start, pending_start = _frames(session, take, "start")
-        end, pending_end = _frames(session, take, "end")
+    @classmethod
+    def read(cls, session: Session, takes: Sequence[NovelaVideo]) -> _Episodes:
+        novela_id, episodes = takes[0].novela_id, {t.episode_number for t in takes}
+        return cls(
+            latest_keyframes(session, novela_id, episodes),
+            novela_cast(session, novela_id),
+            repo.episode_links(session, novela_id, episodes),
+            latest_reviews(session, [t.id for t in takes]),
+        )
+
+    def frames_at(self, take: NovelaVideo, position: str) -> tuple[Keyframe | None, Keyframe | None]:
+        """The approved frame at `position` and a proposal newer than it (older proposals were passed over)."""
+        approved = self.frames.get((*_where(take), position, True))
+        pending = self.frames.get((*_where(take), position, False))
+        return approved, pending if pending is not None and (approved is None or pending.id > approved.id) else None
+
+    def chosen_once(self, session: Session, take: NovelaVideo) -> int | None:
+        """`chosen_before`, read once per scene (its takes share the previous scene)."""
+        if _where(take) not in self.chosen:
+            self.chosen[_where(take)] = chosen_before(session, take)
+        return self.chosen[_where(take)]
+
+    def view(self, session: Session, take: NovelaVideo) -> SceneView:
+        start, pending_start = self.frames_at(take, "start")
+        end, pending_end = self.frames_at(take, "end")
         return SceneView(
             take=take,
-            cast=[m.asset.name for m in scene_cast(session, take)],
+            cast=[m.asset.name for m in cast_of(take, self.cast, self.links.get(_where(take), set()))],
             start_frame=start,
             pending_frame=pending_start,
             end_frame=end,
             pending_end_frame=pending_end,
             chained=bool(take.scene_details.get("chain") or take.scene_details.get("chained_from")),
-            stale=chain_is_stale(session, take),
-            review=latest_review(session, take.id),
+            stale=chain_is_stale(session, take, self.chosen_once),
+            review=self.reviews.get(take.id),
         )
+
+
+def scenes_for(db: Database, takes: Sequence[NovelaVideo]) -> dict[int, SceneView]:
+    """take id → its scene view, for takes of one novela, in a few queries whatever their number."""
+    if not takes:
+        return {}
+    with db.session() as session:
+        shared = _Episodes.read(session, takes)
+        return {take.id: shared.view(session, take) for take in takes}
 
 
 def scenes(db: Database, novela_id: int, episode: int) -> list[SceneView]:
@@ -85,4 +121,5 @@ def scenes(db: Database, novela_id: int, episode: int) -> list[SceneView]:
     latest: dict[int, NovelaVideo] = {}
     for take in takes:
         latest[take.scene_number] = take
-    return [scene(db, t) for _, t in sorted(latest.items())]
+    views = scenes_for(db, list(latest.values()))
+    return [views[t.id] for _, t in sorted(latest.items())]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from vsl.cast.keyframes import ChainUnavailable, chain_pending, chain_source, fr
 from vsl.cast.names import mentions, replace_mentions, spoken
 from vsl.catalog import get_catalog, validate
 from vsl.catalog.validation import MEDIA_PREFIX
-from vsl.db.models import Asset, NovelaVideo
+from vsl.db.models import Asset, AssetImage, NovelaVideo
 from vsl.media import MediaError
 from vsl.providers.base import SubmitRequest
 from vsl.storage.base import Storage, StorageError
@@ -173,17 +174,31 @@ def cast_problems(
 
 
 # ── the request ───────────────────────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class NovelaCast:
+    assets: dict[str, Asset]  # by name key
+    images: dict[int, list[AssetImage]]  # asset id → its images, the chosen one first
+
+
+def novela_cast(session: Session, novela_id: int) -> NovelaCast:
+    assets = repo.by_key(session, novela_id)
+    return NovelaCast(assets, repo.images(session, [a.id for a in assets.values()]))
+
+
 def scene_cast(session: Session, video: NovelaVideo) -> list[CastMember]:
     """Who is in the take: those its prompt names and those linked to its scene, the most relevant first."""
-    cast = repo.by_key(session, video.novela_id)
+    linked = repo.scene_links(session, video.novela_id, video.episode_number, video.scene_number)
+    return cast_of(video, novela_cast(session, video.novela_id), set(linked))
+
+
+def cast_of(video: NovelaVideo, cast: NovelaCast, linked: Collection[int]) -> list[CastMember]:
+    """`scene_cast` from the novela's cast and the ids of the assets linked to the take's scene."""
     found = mentions(video.script_prompt)
-    linked = set(repo.scene_links(session, video.novela_id, video.episode_number, video.scene_number))
-    chosen = repo.images(session, [a.id for a in cast.values()])
     members = []
-    for key, asset in cast.items():
+    for key, asset in cast.assets.items():
         named = [m for m in found if m.key == key]
         if named or asset.id in linked:
-            ref = next((i.ref for i in chosen[asset.id] if i.chosen), None)
+            ref = next((i.ref for i in cast.images[asset.id] if i.chosen), None)
             members.append(CastMember(asset, ref, len(named), named[0].start if named else 10**9))
     return sorted(members, key=lambda m: (-m.mentions, KIND_ORDER.get(m.asset.kind, 9), m.first_at, m.asset.name))
 

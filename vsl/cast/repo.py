@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +46,17 @@ def scene_links(session: Session, novela_id: int, episode: int, scene: int) -> l
         SceneAsset.novela_id == novela_id, SceneAsset.episode_number == episode, SceneAsset.scene_number == scene
     )
     return list(session.scalars(stmt))
+
+
+def episode_links(session: Session, novela_id: int, episodes: Collection[int]) -> dict[tuple[int, int], set[int]]:
+    """(episode, scene) → the ids of the assets linked to that scene, for every scene of these episodes."""
+    stmt = select(SceneAsset.episode_number, SceneAsset.scene_number, SceneAsset.asset_id).where(
+        SceneAsset.novela_id == novela_id, SceneAsset.episode_number.in_(episodes)
+    )
+    found: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for episode, scene, asset_id in session.execute(stmt):
+        found[episode, scene].add(asset_id)
+    return found
 
 
 def scene_takes_of_novela(session: Session, novela_id: int) -> list[NovelaVideo]:

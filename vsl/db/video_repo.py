@@ -57,6 +57,15 @@ def latest_take_number(session: Session, novela_id: int, episode: int, scene: in
     )
 
 
+def latest_take_numbers(session: Session, novela_id: int, episode: int | None = None) -> dict[tuple[int, int], int]:
+    """(episode, scene) → `latest_take_number`, for every scene of the novela (or of one episode) in one query."""
+    scene = (NovelaVideo.episode_number, NovelaVideo.scene_number)
+    stmt = select(*scene, func.max(NovelaVideo.take)).where(NovelaVideo.novela_id == novela_id).group_by(*scene)
+    if episode is not None:
+        stmt = stmt.where(NovelaVideo.episode_number == episode)
+    return {(e, s): take for e, s, take in session.execute(stmt)}
+
+
 def planned_episodes(session: Session, novela_id: int) -> list[int]:
     episodes = select(NovelaVideo.episode_number).where(
         NovelaVideo.novela_id == novela_id, NovelaVideo.episode_number > 0

@@ -303,11 +303,8 @@ def targets_retry_failed(db: Database, novela_id: int, episode: int | None = Non
 def _latest_takes(session: Session, novela_id: int, statuses: list[str], episode: int | None) -> list[NovelaVideo]:
     """The takes in `statuses` that are their scene's latest take."""
     found = video_repo.by_status(session, novela_id, statuses, episode)
-    return [
-        v
-        for v in found
-        if v.take == video_repo.latest_take_number(session, novela_id, v.episode_number, v.scene_number)
-    ]
+    latest = video_repo.latest_take_numbers(session, novela_id, episode) if found else {}
+    return [v for v in found if v.take == latest.get((v.episode_number, v.scene_number))]
 
 
 def accept_overspend(db: Database, novela_id: int) -> str:

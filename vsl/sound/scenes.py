@@ -63,9 +63,14 @@ def take_cues(db: Database, take: NovelaVideo) -> tuple[list[Cue], list[str]]:
 
 def novela_speakers(db: Database, novela_id: int) -> list[str]:
     """Everyone who speaks in the novela's scenes, in order of first line."""
+    dialogue = NovelaVideo.scene_details["dialogue"]
+    stmt = (
+        select(dialogue)  # only the dialogue of takes that have one: not every take of the novela
+        .where(NovelaVideo.novela_id == novela_id, dialogue.as_string().is_not(None))
+        .order_by(NovelaVideo.id)
+    )
     with db.session() as session:
-        takes = session.scalars(select(NovelaVideo).where(NovelaVideo.novela_id == novela_id).order_by(NovelaVideo.id))
-        return speakers(line for take in takes for line in lines_of(take.scene_details))
+        return speakers(line for raw in session.scalars(stmt) for line in lines_of({"dialogue": raw}))
 
 
 def sample(voice: VoiceSettings) -> bytes:

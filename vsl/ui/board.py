@@ -12,6 +12,8 @@ import streamlit as st
 from vsl.agents import flows
 from vsl.agents.auto_review import awaiting
 from vsl.agents.team import Team
+from vsl.cast import overview
+from vsl.cast.overview import SceneView
 from vsl.catalog import PlanInput, PricingError, estimate_plan, get_catalog
 from vsl.db import video_repo
 from vsl.db.models import Novela, NovelaVideo
@@ -72,21 +74,28 @@ def scene_grid(novela: Novela, episode: int, resumed: frozenset[int] = frozenset
         if live and not _live(takes):
             changed()
             st.rerun(scope="app")  # all done: refresh totals once and stop polling
+        views = overview.scenes_for(get_runtime().db, takes)  # every card's cast and frames, read once (issue 12)
         columns = st.columns(3)
         for i, (scene, scene_takes) in enumerate(scenes_by_number(takes).items()):
             with columns[i % 3]:
-                scene_card(novela, scene, scene_takes, resumed)
+                scene_card(novela, scene, scene_takes, views, resumed)
 
     grid()
 
 
-def scene_card(novela: Novela, scene: int, takes: list[NovelaVideo], resumed: frozenset[int] = frozenset()) -> None:
+def scene_card(
+    novela: Novela,
+    scene: int,
+    takes: list[NovelaVideo],
+    views: dict[int, SceneView],  # take id → its scene view (overview.scenes_for)
+    resumed: frozenset[int] = frozenset(),
+) -> None:
     with st.container(border=True):
         st.markdown(f"**S{scene} · {plain(takes[-1].title) or 'Untitled'}**")
         take = _shown_take(scene, takes)
         badge = ":orange-badge[Needs a new take]" if _video_deleted(take) else status_badge(take.status)
         st.markdown(f"{badge} take {take.take}/{len(takes)}")
-        cast_scenes.cast_line(take)  # who is in it, its keyframe, chaining (issue 9)
+        cast_scenes.cast_line(views[take.id])  # who is in it, its keyframe, chaining (issue 9)
         if JobStatus(take.status) in ACTIVE:
             st.progress(take.progress / 100, text=f"{take.progress}% · {_where(take, resumed)}")
         _media(take)
@@ -187,8 +196,10 @@ def _actions(novela: Novela, take: NovelaVideo) -> None:
     if status == JobStatus.PLANNED and c1.button("Generate", key=f"gen_{take.id}", type="primary", width="stretch"):
         spend.ask([Target(take.id)], f"Generate E{take.episode_number} S{take.scene_number}")
     if status in {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED}:
-        with c1.popover("Regenerate", width="stretch", key=f"regen_pop_{take.id}", on_change="rerun"):
-            _regenerate(take)
+        key = f"regen_pop_{take.id}"
+        with c1.popover("Regenerate", width="stretch", key=key, on_change="rerun") as popover:
+            if popover.open or st.session_state.pop(f"{key}_pressed", False):  # lazy: only open (or acting)
+                _regenerate(take)
     if status in HOLDS_MONEY and c2.button("Cancel", key=f"cancel_{take.id}", width="stretch"):
         runtime = get_runtime()
         _after(actions.cancel(runtime.db, runtime.registry, take.id))
@@ -216,7 +227,9 @@ def _regenerate(take: NovelaVideo) -> None:
 
 
 def _close_popover(key: str) -> None:
+    """Close the popover whose button was pressed; its content still runs this once, to act on the press."""
     st.session_state[key] = False
+    st.session_state[f"{key}_pressed"] = True
 
 
 def run_flow(flow: Callable[[Team], flows.Proposal]) -> None:

@@ -25,9 +25,8 @@ def scenes_section(novela: Novela, episode: int) -> None:
         scene_row(view)
 
 
-def cast_line(take: NovelaVideo) -> None:
+def cast_line(view: SceneView) -> None:
     """One caption for the board's scene card: who is in it, its keyframe, whether it is chained."""
-    view = overview.scene(get_runtime().db, take)
     parts = [f"With {', '.join(spoken(n) for n in view.cast)}" if view.cast else "No cast named"]
     if view.start_frame is not None:
         parts.append("start frame ✓")

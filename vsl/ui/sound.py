@@ -27,32 +27,40 @@ _COLUMNS = ["speaker", "line", "emotion", "at_s"]
 def scene_sound(take: NovelaVideo) -> None:
     """The scene card's dialogue: editable lines, the sound choice, and the subtitles they make."""
     lines = lines_of(take.scene_details)
-    with st.expander(f"Dialogue ({len(lines)} line{'s' * (len(lines) != 1)})"):
-        table = pd.DataFrame([line.as_dict() for line in lines], columns=_COLUMNS)
-        edited = st.data_editor(
-            table,
-            key=f"dialogue_{take.id}",
-            num_rows="dynamic",
-            hide_index=True,
-            column_config={
-                "speaker": st.column_config.TextColumn("Speaker", help=f"A character's name or {NARRATOR}"),
-                "line": st.column_config.TextColumn("Line", width="large"),
-                "emotion": st.column_config.SelectboxColumn("Emotion", options=list(emotions()), default="auto"),
-                "at_s": st.column_config.NumberColumn("At (s)", min_value=0.0, step=0.1, help="Optional timing hint"),
-            },
-        )
-        current = take.scene_details.get("sound", "both")
-        sound = st.radio(
-            "Sound",
-            SOUND_CHOICES,
-            index=SOUND_CHOICES.index(current) if current in SOUND_CHOICES else 0,
-            format_func=SOUND_LABELS.get,
-            key=f"sound_{take.id}",
-            horizontal=True,
-        )
-        if st.button("Save dialogue", key=f"save_dialogue_{take.id}"):
-            _save(take, edited, sound)
-        _subtitles_preview(take)
+    label = f"Dialogue ({len(lines)} line{'s' * (len(lines) != 1)})"
+    # lazy: the editor and the spoken preview run only while open (every card has one, in the live grid)
+    with st.expander(label, key=f"dialogue_open_{take.id}", on_change="rerun") as box:
+        if box.open:
+            _dialogue(take, lines)
+
+
+def _dialogue(take: NovelaVideo, lines: list[DialogueLine]) -> None:
+    """The open dialogue: editable lines, the sound choice, Save, and the subtitles they make."""
+    table = pd.DataFrame([line.as_dict() for line in lines], columns=_COLUMNS)
+    edited = st.data_editor(
+        table,
+        key=f"dialogue_{take.id}",
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "speaker": st.column_config.TextColumn("Speaker", help=f"A character's name or {NARRATOR}"),
+            "line": st.column_config.TextColumn("Line", width="large"),
+            "emotion": st.column_config.SelectboxColumn("Emotion", options=list(emotions()), default="auto"),
+            "at_s": st.column_config.NumberColumn("At (s)", min_value=0.0, step=0.1, help="Optional timing hint"),
+        },
+    )
+    current = take.scene_details.get("sound", "both")
+    sound = st.radio(
+        "Sound",
+        SOUND_CHOICES,
+        index=SOUND_CHOICES.index(current) if current in SOUND_CHOICES else 0,
+        format_func=SOUND_LABELS.get,
+        key=f"sound_{take.id}",
+        horizontal=True,
+    )
+    if st.button("Save dialogue", key=f"save_dialogue_{take.id}"):
+        _save(take, edited, sound)
+    _subtitles_preview(take)
 
 
 def _rows(edited: pd.DataFrame) -> list[DialogueLine]:
