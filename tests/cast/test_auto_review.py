@@ -160,3 +160,16 @@ def test_the_running_app_reviews_a_finished_take_by_itself(settings: Settings) -
     finally:
         runtime.close()
     assert found[0].automatic and found[0].method == review.OFFLINE_METHOD
+
+
+def test_a_model_that_cannot_be_priced_fails_the_review_with_its_words_and_calls_nothing(
+    db: Database, local_stack: LocalStack, openai: FakeOpenAI
+) -> None:
+    novela_id, take_id = isabel_scene(db, local_stack)
+    auto_review.set_auto_review(db, novela_id, True)
+    render(db, local_stack, take_id)
+
+    (result,) = AutoReviewer(db, local_stack.storage, Opinion(lambda: client(db, openai), "gpt-4o")).sweep()
+
+    assert openai.bodies == [] and result.status == "failed" and result.cost_usd == 0
+    assert "'gpt-4o' is not a GPT-5 model" in (result.error or "")

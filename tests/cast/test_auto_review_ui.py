@@ -31,3 +31,16 @@ def test_opting_in_on_the_board_reviews_the_next_take_and_the_card_says_so(app_e
     board = open_page("pages/board.py", {"novela": str(novela_id)})
     assert f"continuity {result.status} {result.score}/100 \\(colour measure\\)" in texts(board)  # shown as text
     assert "1 so far, $0.00" in texts(board)
+
+
+def test_a_model_that_cannot_be_priced_is_said_instead_of_a_toggle(app_env, monkeypatch) -> None:  # noqa: F811
+    stack = LocalStack(app_env.registry, app_env.storage, app_env.worker)
+    novela_id, _ = isabel_scene(app_env.db, stack)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_MODEL", "gpt-4o")
+
+    at = open_page("pages/board.py", {"novela": str(novela_id)})
+
+    assert not [t for t in at.toggle if t.label.startswith("Review each new take automatically")]
+    assert "Automatic review cannot be priced, so it reviews nothing" in texts(at)
+    assert "gpt-4o" in texts(at)

@@ -181,9 +181,9 @@ class AutoReviewer:
         claimed = claim(self.db, video_id, self.opinion.method)
         if claimed is None:
             return None
-        if reason := self._reason_to_skip(video_id):
-            return self._store(video_id, claimed, "skipped", reason)
         try:
+            if reason := self._reason_to_skip(video_id):  # pricing may fail too (a model outside the GPT-5 family)
+                return self._store(video_id, claimed, "skipped", reason)
             if self.opinion.llm:
                 return review_with_gpt5(self.db, self.storage, self.opinion.llm(), video_id, claimed)
             return review.review_offline(self.db, self.storage, video_id, claimed)
