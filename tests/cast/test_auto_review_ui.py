@@ -6,8 +6,9 @@ from __future__ import annotations
 from tests.cast.conftest import LocalStack, isabel_scene, render
 from tests.jobs.test_pipeline_local import FAST
 from tests.ui.conftest import app_env, open_page, texts  # noqa: F401  (app_env is a fixture)
-from vsl.db.models import Novela
+from vsl.db.models import Novela, Review
 from vsl.jobs.worker import Worker
+from vsl.ui.auto_review import note
 
 
 def test_opting_in_on_the_board_reviews_the_next_take_and_the_card_says_so(app_env) -> None:  # noqa: F811
@@ -44,3 +45,11 @@ def test_a_model_that_cannot_be_priced_is_said_instead_of_a_toggle(app_env, monk
     assert not [t for t in at.toggle if t.label.startswith("Review each new take automatically")]
     assert "Automatic review cannot be priced, so it reviews nothing" in texts(at)
     assert "gpt-4o" in texts(at)
+
+
+def test_the_card_says_why_a_review_was_skipped_and_where_a_failure_is_explained() -> None:
+    skipped = Review(method="gpt-5", status="skipped", error="No one in this scene has a reference image.")
+    failed = Review(method="gpt-5", status="failed", error="a long answer from GPT-5")
+    assert note(skipped) == "review skipped: No one in this scene has a reference image."
+    assert note(failed) == "review failed (the Cast page says why)"
+    assert note(Review(method="gpt-5", status="reviewing")) == "reviewing (GPT-5)…"

@@ -57,6 +57,8 @@ def note(result: Review | None) -> str | None:
     who = "GPT-5" if result.method == "gpt-5" else "colour measure"
     if result.status == "reviewing":
         return f"reviewing ({who})…"
-    if result.status in ("skipped", "failed"):
-        return f"review {result.status}"
+    if result.status == "skipped":
+        return f"review skipped: {result.error}"
+    if result.status == "failed":
+        return "review failed (the Cast page says why)"
     return f"continuity {result.status} {result.score}/100 ({who})"
