@@ -26,15 +26,20 @@ from vsl.runtime import build_runtime
 OFFLINE = Opinion(llm=None)
 
 
+def _opted_in_and_rendered(db: Database, stack: LocalStack) -> tuple[int, int]:
+    """Isabel's one-scene novela, opted in, then its take rendered: (novela id, completed take id)."""
+    novela_id, take_id = isabel_scene(db, stack)
+    auto_review.set_auto_review(db, novela_id, True)
+    return novela_id, render(db, stack, take_id)
+
+
 def _reviews(db: Database, video_id: int) -> list[Review]:
     with db.session() as session:
         return list(session.scalars(select(Review).where(Review.video_id == video_id)))
 
 
 def test_a_take_completed_after_the_opt_in_is_reviewed_once_offline(db: Database, local_stack: LocalStack) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    video_id = render(db, local_stack, take_id)
+    novela_id, video_id = _opted_in_and_rendered(db, local_stack)
     reviewer = AutoReviewer(db, local_stack.storage, OFFLINE)
     assert auto_review.awaiting(db, [video_id])  # the board stays live for the verdict
 
@@ -68,9 +73,7 @@ def test_takes_completed_before_the_opt_in_or_without_it_are_not_reviewed(
 def test_gpt5_reviews_automatically_and_its_cost_is_in_the_ledger(
     db: Database, local_stack: LocalStack, openai: FakeOpenAI
 ) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    render(db, local_stack, take_id)
+    novela_id, _ = _opted_in_and_rendered(db, local_stack)
     openai.enqueue(json_reply(VERDICT))
 
     (result,) = AutoReviewer(db, local_stack.storage, Opinion(lambda: client(db, openai))).sweep()
@@ -86,9 +89,7 @@ def test_gpt5_reviews_automatically_and_its_cost_is_in_the_ledger(
 def test_a_review_the_budget_cannot_pay_for_is_skipped_without_calling_gpt5(
     db: Database, local_stack: LocalStack, openai: FakeOpenAI
 ) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    video_id = render(db, local_stack, take_id)
+    novela_id, video_id = _opted_in_and_rendered(db, local_stack)
     opinion = Opinion(lambda: client(db, openai))
     cost = review.estimate(1)
     novelas.update(db, novela_id, budget=cost / 2)  # the local preview spent nothing; half a review is left
@@ -118,9 +119,7 @@ def test_a_scene_without_a_stored_reference_is_skipped_with_the_reason(
 def test_only_one_claim_per_take_wins_and_a_crashed_claim_fails_without_a_retry(
     db: Database, local_stack: LocalStack
 ) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    video_id = render(db, local_stack, take_id)
+    _, video_id = _opted_in_and_rendered(db, local_stack)
 
     first = auto_review.claim(db, video_id, "gpt-5")
     assert first is not None and auto_review.claim(db, video_id, "gpt-5") is None
@@ -136,9 +135,7 @@ def test_only_one_claim_per_take_wins_and_a_crashed_claim_fails_without_a_retry(
 
 
 def test_a_take_already_reviewed_on_a_click_is_not_reviewed_again(db: Database, local_stack: LocalStack) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    video_id = render(db, local_stack, take_id)
+    _, video_id = _opted_in_and_rendered(db, local_stack)
     clicked = review.review_offline(db, local_stack.storage, video_id)
 
     assert AutoReviewer(db, local_stack.storage, OFFLINE).sweep() == []
@@ -165,9 +162,7 @@ def test_the_running_app_reviews_a_finished_take_by_itself(settings: Settings) -
 def test_a_model_that_cannot_be_priced_fails_the_review_with_its_words_and_calls_nothing(
     db: Database, local_stack: LocalStack, openai: FakeOpenAI
 ) -> None:
-    novela_id, take_id = isabel_scene(db, local_stack)
-    auto_review.set_auto_review(db, novela_id, True)
-    render(db, local_stack, take_id)
+    _opted_in_and_rendered(db, local_stack)
 
     (result,) = AutoReviewer(db, local_stack.storage, Opinion(lambda: client(db, openai), "gpt-4o")).sweep()
 
