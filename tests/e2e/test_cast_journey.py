@@ -100,9 +100,9 @@ def test_the_cast_journey(app: str, browser: Browser, tmp_path: Path) -> None:
     _reload_until(browser, url + "/cast", "Use this", 1, "both portrait candidates")  # the first is the reference
     page.locator("input[type=file]").first.set_input_files(str(_red_portrait(tmp_path)))
     browser.expect_text("isabel-red.png")  # uploaded before the click that adds it
+    browser.expect_no_spinner()  # the upload's own rerun is over: a click during it can be lost
     browser.click("Add this image")
-    picks = page.get_by_role("button", name="Use this", exact=True)
-    browser.wait_until(lambda: picks.count() >= 2, "the upload among the candidates")
+    _reload_until(browser, url + "/cast", "Use this", 2, "the upload among the candidates", timeout_s=30)
     browser.click("Use this")  # the upload, newest first: a red square the review will find drifted
     generated = [page.get_by_text(f"#{n}", exact=True) for n in (1, 2)]
     browser.wait_until(lambda: all(c.count() for c in generated), "the upload as the reference, both portraits left")
